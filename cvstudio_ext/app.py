@@ -1,0 +1,98 @@
+"""The server extension: settings as traits, services built once, handlers registered."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Int, List, Unicode, default, validate
+
+from . import __version__
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(f"CVSTUDIO_{name.upper()}")
+    return value if value not in (None, "") else None
+
+
+class CVStudio(ExtensionApp):
+    """CV Studio settings. Each trait is `c.CVStudio.<name>`, `--CVStudio.<name>=...`
+    on the command line, or the environment variable `CVSTUDIO_<NAME>` (the config
+    file and the command line win over the environment)."""
+
+    name = "cvstudio"
+    extension_url = "/cvstudio"
+    load_other_extensions = True
+    version = __version__
+
+    data_dir = Unicode(
+        help="Folder for the database, uploaded datasets, thumbnails, runs and weights. "
+        "Default: <jupyter data dir>/cvstudio.",
+    ).tag(config=True)
+    db_url = Unicode(
+        help="SQLAlchemy URL of the database. Default: SQLite file cvstudio.db in data_dir.",
+    ).tag(config=True)
+    dataset_roots = List(
+        Unicode(),
+        help="Folders inside which datasets may be registered (after resolving links). "
+        "Default: the server's root_dir. The environment variable takes os.pathsep-separated paths.",
+    ).tag(config=True)
+    max_upload_size = Int(
+        help="Largest accepted upload body in bytes (default 1 GiB).",
+    ).tag(config=True)
+
+    @default("data_dir")
+    def _default_data_dir(self) -> str:
+        return _env("data_dir") or str(Path(jupyter_data_dir()) / "cvstudio")
+
+    @default("db_url")
+    def _default_db_url(self) -> str:
+        return _env("db_url") or ""
+
+    @default("dataset_roots")
+    def _default_dataset_roots(self) -> list[str]:
+        env = _env("dataset_roots")
+        return [p for p in env.split(os.pathsep) if p] if env else []
+
+    @default("max_upload_size")
+    def _default_max_upload_size(self) -> int:
+        env = _env("max_upload_size")
+        return int(env) if env else 1 << 30
+
+    @validate("max_upload_size")
+    def _check_max_upload_size(self, proposal) -> int:
+        if proposal["value"] <= 0:
+            raise ValueError("max_upload_size must be a positive number of bytes")
+        return proposal["value"]
+
+    def resolved_dataset_roots(self) -> list[Path]:
+        roots = self.dataset_roots or [self.serverapp.root_dir]
+        return [Path(os.path.expanduser(r)).resolve() for r in roots]
+
+    def initialize_settings(self) -> None:
+        from .services import Services
+
+        data_dir = Path(os.path.expanduser(self.data_dir)).resolve()
+        db_url = self.db_url or f"sqlite:///{data_dir / 'cvstudio.db'}"
+        self.services = Services.create(
+            data_dir=data_dir,
+            db_url=db_url,
+            dataset_roots=self.resolved_dataset_roots(),
+            max_upload_size=self.max_upload_size,
+            log=self.log,
+        )
+        self.settings.update({"cvstudio_services": self.services, "cvstudio_version": __version__})
+        self.log.info("CV Studio %s: data in %s", __version__, data_dir)
+
+    def initialize_handlers(self) -> None:
+        from .handlers import routes
+
+        self.handlers.extend(routes())
+
+    async def _start_jupyter_server_extension(self, serverapp) -> None:
+        self.services.start()
+
+    async def stop_extension(self) -> None:
+        self.services.stop()

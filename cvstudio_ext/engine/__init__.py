@@ -1,0 +1,1 @@
+"""The domain: pure CV/ML code with no HTTP and no database."""

@@ -1,0 +1,84 @@
+"""Dataset statistics, computed once from the index so that reading them is instant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .index import ISSUE_KINDS, DatasetIndex
+
+# The stats document lists at most this many issues; `issue_counts` always counts all of
+# them and the images endpoint (`has_issues=true`) pages through every one.
+MAX_LISTED_ISSUES = 1000
+
+
+def histogram(values: np.ndarray, bins: int = 20) -> dict[str, list[float]]:
+    values = values[np.isfinite(values)] if values.size else values
+    if values.size == 0:
+        return {"edges": [], "counts": []}
+    lo, hi = float(values.min()), float(values.max())
+    if lo == hi:
+        return {"edges": [lo, hi], "counts": [int(values.size)]}
+    counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
+    return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
+
+
+def compute_stats(index: DatasetIndex, image_ids: list[int], annotation_ids: list[int]) -> dict[str, Any]:
+    """`image_ids`/`annotation_ids` are the stored ids, in index order, for the issue list."""
+    present = [im for im in index.images if im.present]
+    widths = np.array([im.width for im in present if im.width], dtype=np.float64)
+    heights = np.array([im.height for im in present if im.height], dtype=np.float64)
+    boxes = np.array([a.bbox for a in index.annotations if a.bbox is not None], dtype=np.float64).reshape(-1, 4)
+    w, h = boxes[:, 2], boxes[:, 3]
+    positive = (w > 0) & (h > 0)
+    per_image = np.bincount(np.array([a.image for a in index.annotations], dtype=np.int64), minlength=len(index.images))
+    objects = per_image[[i for i, im in enumerate(index.images) if im.present]] if index.task != "classification" else np.array([])
+
+    n = len(index.classes)
+    images_per_class = np.zeros(n, dtype=np.int64)
+    anns_per_class = np.zeros(n, dtype=np.int64)
+    if index.task == "classification":
+        for im in index.images:
+            if im.label is not None and 0 <= im.label < n:
+                images_per_class[im.label] += 1
+        anns_per_class = images_per_class.copy()
+    else:
+        pairs = {(a.image, a.class_id) for a in index.annotations if a.class_id is not None}
+        for _, cid in pairs:
+            if 0 <= cid < n:
+                images_per_class[cid] += 1
+        for a in index.annotations:
+            if a.class_id is not None and 0 <= a.class_id < n:
+                anns_per_class[a.class_id] += 1
+
+    counts = {kind: 0 for kind in ISSUE_KINDS}
+    for issue in index.issues:
+        counts[issue.kind] = counts.get(issue.kind, 0) + 1
+    listed = [
+        {
+            "kind": issue.kind,
+            "image": index.images[issue.image].file if issue.image is not None else None,
+            "image_id": image_ids[issue.image] if issue.image is not None else None,
+            **({"annotation_id": annotation_ids[issue.annotation]} if issue.annotation is not None else {}),
+            "detail": issue.detail,
+        }
+        for issue in index.issues[:MAX_LISTED_ISSUES]
+    ]
+    return {
+        "num_images": index.num_images,
+        "num_annotations": index.num_annotations,
+        "classes": [
+            {"id": i, "name": name, "images": int(images_per_class[i]), "annotations": int(anns_per_class[i])}
+            for i, name in enumerate(index.classes)
+        ],
+        "splits": index.splits(),
+        "image_width": histogram(widths),
+        "image_height": histogram(heights),
+        "box_area": histogram((w * h)[positive]),
+        "box_aspect": histogram((w / np.where(h > 0, h, 1))[positive]),
+        "objects_per_image": histogram(objects.astype(np.float64)),
+        "issue_counts": counts,
+        "issues": listed,
+        "issues_truncated": len(index.issues) > MAX_LISTED_ISSUES,
+    }

@@ -1,0 +1,15 @@
+"""HTTP routes, one module per resource; patterns are relative to the server's base_url."""
+
+from __future__ import annotations
+
+from . import datasets, identity, openapi
+from .base import API, NotFoundHandler
+
+
+def routes() -> list[tuple[str, type]]:
+    return [
+        *identity.ROUTES,
+        *datasets.ROUTES,
+        *openapi.ROUTES,
+        (rf"/{API}/.*", NotFoundHandler),
+    ]

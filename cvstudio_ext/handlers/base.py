@@ -1,0 +1,188 @@
+"""What every CV Studio handler shares: Jupyter auth, the API's error body, request
+parsing with pydantic, and blocking work kept off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.client import responses
+from typing import Any, ClassVar, TypeVar
+
+from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from tornado import web
+
+from ..errors import BadRequest, Invalid, NotFound, StudioError, Unsupported
+
+_ANONYMOUS_PROVIDERS = (IdentityProvider, PasswordIdentityProvider)
+LOCAL_OWNER = getpass.getuser()
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+API = "cvstudio/api"
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+}
+
+
+@dataclass
+class Op:
+    """OpenAPI facts about one method of a route; the document is built from these."""
+
+    summary: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    status: int = 200
+    returns: str = "JSON"
+    request_media: str | None = None
+    response_media: str = "application/json"
+    errors: tuple[int, ...] = ()
+    tags: list[str] = field(default_factory=list)
+
+
+class Page(BaseModel):
+    """Paging for every list."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    offset: int = Field(0, ge=0, description="How many items to skip.")
+    limit: int = Field(50, ge=1, le=500, description="How many items to return (at most 500).")
+
+
+def _validation_details(exc: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {"field": ".".join(str(p) for p in err["loc"]) or None, "message": err["msg"], "type": err["type"]}
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def validation_message(exc: ValidationError, what: str) -> str:
+    first = exc.errors(include_url=False, include_input=False)[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    return f"Invalid {what}: {loc + ': ' if loc else ''}{first['msg']}."
+
+
+class CVStudioHandler(ExtensionHandlerMixin, APIHandler):
+    """Subclasses decorate each method with `@web.authenticated` and `@authorized`."""
+
+    auth_resource = "cvstudio"
+    doc: ClassVar[dict[str, Op]] = {}
+
+    @property
+    def services(self):
+        return self.settings["cvstudio_services"]
+
+    @property
+    def owner(self) -> str:
+        """Whose rows a request sees.
+
+        Jupyter's stock token and password providers give every token request (and every
+        browser login) a fresh random anonymous user, yet such a server belongs to one
+        person: there the owner is the account the server runs as. Any other identity
+        provider (JupyterHub's, a custom one) names real users, and their username is
+        the owner.
+        """
+        if type(self.identity_provider) in _ANONYMOUS_PROVIDERS:
+            return LOCAL_OWNER
+        return self.current_user.username
+
+    def check_xsrf_cookie(self) -> None:
+        # Jupyter's own check, but its failure must be our JSON 403, not an HTML page.
+        try:
+            super().check_xsrf_cookie()
+        except web.HTTPError as exc:
+            raise web.HTTPError(403, "XSRF cookie does not match; send the _xsrf token or use token auth.") from exc
+
+    # ---- errors ------------------------------------------------------------------
+    def _handle_request_exception(self, e: BaseException) -> None:
+        if isinstance(e, StudioError):
+            if self._finished:
+                return
+            self.log.info("%s %s -> %s %s", self.request.method, self.request.path, e.status, e.message)
+            self.send_error(e.status, exc_info=sys.exc_info())
+            return
+        if isinstance(e, ValidationError):
+            self.send_error(422, exc_info=sys.exc_info())
+            return
+        super()._handle_request_exception(e)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        code = STATUS_CODES.get(status_code, "error" if status_code < 500 else "internal_error")
+        message = responses.get(status_code, "Error")
+        details: list[Any] = []
+        if isinstance(exc, StudioError):
+            code, message, details = exc.code, exc.message, exc.details
+        elif isinstance(exc, ValidationError):
+            message, details = validation_message(exc, "value"), _validation_details(exc)
+        elif isinstance(exc, web.HTTPError):
+            if status_code == 403 and not self.current_user:
+                code, message = "unauthenticated", "Authentication required: send the Jupyter token (Authorization: token <t>) or log in."
+            elif exc.log_message:
+                message = exc.log_message % exc.args
+            elif status_code == 405:
+                message = f"{self.request.method} is not allowed on {self.request.path}."
+        elif status_code >= 500:
+            message = "Internal error in CV Studio; the server log has the details."
+        self.clear_header("Content-Type")
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": {"code": code, "message": message, "details": details}}))
+
+    # ---- requests ----------------------------------------------------------------
+    def parse_body(self, model: type[M]) -> M:
+        ctype = self.request.headers.get("Content-Type", "application/json").split(";")[0].strip().lower()
+        if ctype not in ("application/json", "text/plain", ""):
+            raise Unsupported(f"Send JSON with Content-Type: application/json, not {ctype}.", code="unsupported_media_type")
+        try:
+            raw = json.loads(self.request.body or b"null")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"The body is not valid JSON ({exc}); send a JSON object.", code="invalid_json") from None
+        if not isinstance(raw, dict):
+            raise BadRequest("The body must be a JSON object.", code="invalid_json")
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            raise Invalid(validation_message(exc, "request"), code="validation_error", details=_validation_details(exc)) from None
+
+    def parse_query(self, model: type[M]) -> M:
+        args = {k: self.get_query_argument(k) for k in self.request.query_arguments}
+        try:
+            return model.model_validate(args)
+        except ValidationError as exc:
+            raise Invalid(validation_message(exc, "query parameter"), code="invalid_parameter", details=_validation_details(exc)) from None
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking service call in a worker thread."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def reply(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(data))
+
+
+class NotFoundHandler(CVStudioHandler):
+    """Any unknown path under the API answers JSON 404, never an HTML page."""
+
+    @web.authenticated
+    @authorized
+    def get(self, *args: Any) -> None:
+        raise NotFound(f"No such API route: {self.request.path}; see {API}/openapi.json for the routes.")
+
+    post = put = patch = delete = get

@@ -1,0 +1,337 @@
+"""Dataset routes: parse, authorize, call DatasetService, serialize."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from typing import Any, Literal
+
+from jupyter_server.auth.decorator import authorized
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from tornado import web
+
+from ..errors import NotFound, TooLarge, Unsupported
+from .base import API, CVStudioHandler, Op, Page
+
+Format = Literal["yolo", "coco", "voc", "imagefolder"]
+Task = Literal["classification", "detection", "segmentation"]
+MAX_ID = 2**53
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def path_id(value: str, what: str) -> int:
+    number = int(value)
+    if number >= MAX_ID:
+        raise NotFound(f"There is no {what} {value}.", code=f"{what}_not_found")
+    return number
+
+
+def check_name(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("the name must not be empty")
+    if _CONTROL.search(value):
+        raise ValueError("the name must not contain control characters")
+    return value
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RecognizeBody(Strict):
+    path: str = Field(min_length=1, max_length=4096, description="Dataset folder, absolute or relative to the first dataset root.")
+
+
+class RegisterBody(Strict):
+    name: str = Field(min_length=1, max_length=255)
+    path: str = Field(min_length=1, max_length=4096, description="Dataset folder, absolute or relative to the first dataset root.")
+    format: Format | None = Field(None, description="Leave out to recognize the format.")
+
+    _name = field_validator("name")(check_name)
+
+
+class RenameBody(Strict):
+    name: str = Field(min_length=1, max_length=255)
+
+    _name = field_validator("name")(check_name)
+
+
+class DatasetListQuery(Page):
+    q: str | None = Field(None, max_length=255, description="Part of the name or path.")
+    format: Format | None = None
+    task: Task | None = None
+
+
+class DeleteQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    delete_files: bool = Field(False, description="Also remove the files, only for datasets the studio unpacked from an upload.")
+
+
+class ImagesQuery(Page):
+    split: str | None = Field(None, max_length=64)
+    class_id: int | None = Field(None, ge=0)
+    has_issues: bool | None = None
+
+
+class ImageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    size: Literal["thumb", "full"] = "full"
+
+
+class AugmentBody(Strict):
+    image_id: int = Field(ge=0, lt=MAX_ID)
+    pipeline: list[dict[str, Any]] = Field(max_length=32, description='Steps like {"type": "HorizontalFlip", "p": 1}.')
+    seed: int | None = Field(None, ge=0, lt=2**32)
+    count: int = Field(1, ge=1, le=16)
+
+
+class UploadQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str = Field(min_length=1, max_length=255)
+    format: Format | None = None
+
+    _name = field_validator("name")(check_name)
+
+
+class RecognizeHandler(CVStudioHandler):
+    doc = {"post": Op("Recognize the format of a folder; nothing is stored", body=RecognizeBody, tags=["datasets"], errors=(400, 403, 422))}
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.parse_body(RecognizeBody)
+        self.reply(await self.call(self.services.datasets.recognize, body.path))
+
+
+class DatasetsHandler(CVStudioHandler):
+    doc = {
+        "get": Op("List your datasets", query=DatasetListQuery, tags=["datasets"], errors=(422,)),
+        "post": Op(
+            "Register a dataset folder; it is indexed in the background",
+            body=RegisterBody,
+            status=202,
+            tags=["datasets"],
+            errors=(400, 403, 409, 415, 422),
+        ),
+    }
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        q = self.parse_query(DatasetListQuery)
+        self.reply(
+            await self.call(
+                self.services.datasets.list, self.owner, q=q.q, fmt=q.format, task=q.task, offset=q.offset, limit=q.limit
+            )
+        )
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.parse_body(RegisterBody)
+        row = await self.call(self.services.datasets.register, self.owner, body.name, body.path, body.format)
+        self.reply(row, 202)
+
+
+class DatasetHandler(CVStudioHandler):
+    doc = {
+        "get": Op("One dataset", tags=["datasets"], errors=(404,)),
+        "patch": Op("Rename a dataset", body=RenameBody, tags=["datasets"], errors=(400, 404, 409, 422)),
+        "delete": Op("Forget a dataset", query=DeleteQuery, status=204, tags=["datasets"], errors=(404,)),
+    }
+
+    @web.authenticated
+    @authorized
+    async def get(self, dataset_id: str) -> None:
+        self.reply(await self.call(self.services.datasets.get, self.owner, path_id(dataset_id, "dataset")))
+
+    @web.authenticated
+    @authorized
+    async def patch(self, dataset_id: str) -> None:
+        body = self.parse_body(RenameBody)
+        self.reply(await self.call(self.services.datasets.rename, self.owner, path_id(dataset_id, "dataset"), body.name))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, dataset_id: str) -> None:
+        q = self.parse_query(DeleteQuery)
+        await self.call(self.services.datasets.delete, self.owner, path_id(dataset_id, "dataset"), q.delete_files)
+        self.set_status(204)
+        self.finish()
+
+
+class ImagesHandler(CVStudioHandler):
+    doc = {"get": Op("Page through a dataset's images with their annotations and issues", query=ImagesQuery, tags=["datasets"], errors=(404, 422))}
+
+    @web.authenticated
+    @authorized
+    async def get(self, dataset_id: str) -> None:
+        q = self.parse_query(ImagesQuery)
+        self.reply(
+            await self.call(
+                self.services.datasets.images,
+                self.owner,
+                path_id(dataset_id, "dataset"),
+                split=q.split,
+                class_id=q.class_id,
+                has_issues=q.has_issues,
+                offset=q.offset,
+                limit=q.limit,
+            )
+        )
+
+
+class ImageHandler(CVStudioHandler):
+    doc = {
+        "get": Op(
+            "Image bytes (size=full) or a cached JPEG thumbnail (size=thumb), with ETag; 304 when unchanged",
+            query=ImageQuery,
+            response_media="image/*",
+            tags=["datasets"],
+            errors=(404, 422),
+        )
+    }
+
+    @web.authenticated
+    @authorized
+    async def get(self, dataset_id: str, image_id: str) -> None:
+        q = self.parse_query(ImageQuery)
+        path, etag, ctype = await self.call(
+            self.services.datasets.image_file, self.owner, path_id(dataset_id, "dataset"), path_id(image_id, "image"), q.size
+        )
+        self.set_header("Etag", etag)
+        self.set_header("Cache-Control", "private, max-age=3600")
+        if self.check_etag_header():
+            self.set_status(304)
+            self.finish(set_content_type=ctype)
+            return
+        data = await self.call(path.read_bytes)
+        self.finish(data, set_content_type=ctype)
+
+
+class AugmentHandler(CVStudioHandler):
+    doc = {"post": Op("Preview an albumentations pipeline on one image, boxes transformed with it", body=AugmentBody, tags=["datasets"], errors=(400, 404, 422))}
+
+    @web.authenticated
+    @authorized
+    async def post(self, dataset_id: str) -> None:
+        body = self.parse_body(AugmentBody)
+        self.reply(
+            await self.call(
+                self.services.datasets.augment,
+                self.owner,
+                path_id(dataset_id, "dataset"),
+                body.image_id,
+                body.pipeline,
+                body.seed,
+                body.count,
+            )
+        )
+
+
+class StatsHandler(CVStudioHandler):
+    doc = {"get": Op("Counts, histograms and defects of a dataset", tags=["datasets"], errors=(404, 409))}
+
+    @web.authenticated
+    @authorized
+    async def get(self, dataset_id: str) -> None:
+        self.reply(await self.call(self.services.datasets.stats, self.owner, path_id(dataset_id, "dataset")))
+
+
+UPLOAD_TYPES = ("application/zip", "application/octet-stream", "application/x-zip-compressed")
+
+
+@web.stream_request_body
+class UploadHandler(CVStudioHandler):
+    """The body streams to a temp file under the data directory, never into memory.
+
+    Authentication, authorization, the size limit, the media type, the query and the
+    name are all checked in `prepare`, before a single byte of the body is accepted.
+    """
+
+    doc = {
+        "post": Op(
+            "Upload a zip archive of a dataset; it is unpacked safely and indexed in the background",
+            query=UploadQuery,
+            status=202,
+            request_media="application/zip",
+            tags=["datasets"],
+            errors=(400, 403, 409, 413, 415, 422),
+        )
+    }
+    _tmp = None
+    _received = 0
+    _too_large = False
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self.request.method != "POST":
+            return
+        if not self.current_user:
+            raise web.HTTPError(403)
+        ok = self.authorizer.is_authorized(self, self.current_user, "write", self.auth_resource)
+        if hasattr(ok, "__await__"):
+            ok = await ok
+        if not ok:
+            raise web.HTTPError(403, "You are not allowed to upload datasets.")
+        limit = self.services.datasets.max_upload_size
+        length = self.request.headers.get("Content-Length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            raise TooLarge(f"The upload is {int(length)} bytes; the limit is {limit} bytes.", code="upload_too_large")
+        ctype = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype not in UPLOAD_TYPES:
+            raise Unsupported(f"Send the zip archive as the raw body with Content-Type application/zip, not {ctype or 'nothing'}.")
+        self.query = self.parse_query(UploadQuery)
+        await self.call(self.services.datasets.check_new_name, self.owner, self.query.name)
+        self.request.connection.set_max_body_size(2 * limit + (1 << 20))
+        fd, name = tempfile.mkstemp(prefix="upload-", suffix=".zip", dir=self.services.data_dir / "tmp")
+        self._tmp = (os.fdopen(fd, "wb"), name)
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._tmp is None or self._too_large:
+            return
+        self._received += len(chunk)
+        if self._received > self.services.datasets.max_upload_size:
+            self._too_large = True
+            self._discard()
+            return
+        self._tmp[0].write(chunk)
+
+    def _discard(self) -> None:
+        if self._tmp is not None:
+            fh, name = self._tmp
+            fh.close()
+            if os.path.exists(name):
+                os.unlink(name)
+
+    def on_finish(self) -> None:
+        self._discard()
+
+    def on_connection_close(self) -> None:
+        self._discard()
+        super().on_connection_close()
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        limit = self.services.datasets.max_upload_size
+        if self._too_large:
+            raise TooLarge(f"The upload is larger than the limit of {limit} bytes.", code="upload_too_large")
+        fh, name = self._tmp
+        fh.close()
+        row = await self.call(self.services.datasets.upload, self.owner, self.query.name, self.query.format, name)
+        self.reply(row, 202)
+
+
+ROUTES = [
+    (rf"/{API}/datasets/recognize", RecognizeHandler),
+    (rf"/{API}/datasets/upload", UploadHandler),
+    (rf"/{API}/datasets", DatasetsHandler),
+    (rf"/{API}/datasets/(?P<dataset_id>\d+)", DatasetHandler),
+    (rf"/{API}/datasets/(?P<dataset_id>\d+)/images", ImagesHandler),
+    (rf"/{API}/datasets/(?P<dataset_id>\d+)/images/(?P<image_id>\d+)", ImageHandler),
+    (rf"/{API}/datasets/(?P<dataset_id>\d+)/augment", AugmentHandler),
+    (rf"/{API}/datasets/(?P<dataset_id>\d+)/stats", StatsHandler),
+]

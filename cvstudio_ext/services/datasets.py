@@ -1,0 +1,510 @@
+"""Datasets: register or upload, index in the background, page, serve, lint, augment."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, exists, func, insert, or_, select
+
+from ..errors import Conflict, Forbidden, Invalid, NotFound, StudioError, Unsupported
+from ..store import Store
+from ..store.models import Annotation, Dataset, DatasetIssue, DatasetStats, Image
+
+FORMATS = ("yolo", "coco", "voc", "imagefolder")
+# How often, at most, indexing writes its progress to the database.
+PROGRESS_INTERVAL_S = 0.5
+
+
+def iso(dt) -> str | None:
+    return dt.isoformat().replace("+00:00", "Z") if dt else None
+
+
+def dataset_dict(row: Dataset) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "owner": row.owner,
+        "format": row.format,
+        "task": row.task,
+        "path": row.path,
+        "managed": row.managed,
+        "status": row.status,
+        "progress": row.progress,
+        "error": row.error,
+        "classes": row.classes,
+        "num_images": row.num_images,
+        "num_annotations": row.num_annotations,
+        "splits": row.splits,
+        "meta": row.meta,
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+    }
+
+
+class DatasetService:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        data_dir: Path,
+        dataset_roots: list[Path],
+        max_upload_size: int,
+        background: ThreadPoolExecutor,
+        log: logging.Logger,
+    ):
+        self.store = store
+        self.data_dir = data_dir
+        self.roots = dataset_roots
+        self.max_upload_size = max_upload_size
+        self.background = background
+        self.log = log
+        self._write_lock = threading.Lock()
+
+    # ---- paths -------------------------------------------------------------------
+    def resolve_path(self, path: str) -> Path:
+        """Resolve a user path (relative ones against the first dataset root) and make
+        sure it lies inside a dataset root after following links."""
+        if not path or "\x00" in path:
+            raise Invalid("Give the path of a dataset folder.", code="invalid_path")
+        p = Path(os.path.expanduser(path))
+        if not p.is_absolute():
+            p = self.roots[0] / p
+        resolved = p.resolve()
+        if not any(resolved == r or resolved.is_relative_to(r) for r in self.roots):
+            raise Forbidden(
+                f"{path} is outside the folders datasets may be registered from; "
+                "use a folder inside the dataset roots or ask an admin to add it to c.CVStudio.dataset_roots.",
+                code="path_not_allowed",
+                details=[str(r) for r in self.roots],
+            )
+        if not resolved.exists():
+            raise Invalid(f"{path} does not exist; check the path.", code="path_not_found")
+        if not resolved.is_dir():
+            raise Invalid(f"{path} is a file; give the dataset's folder.", code="not_a_folder")
+        return resolved
+
+    def _image_path(self, row: Dataset, file: str) -> Path:
+        root = Path(row.path)
+        p = (root / file).resolve()
+        if not p.is_relative_to(root):
+            raise NotFound("That image lies outside its dataset folder and is not served.", code="image_not_found")
+        return p
+
+    # ---- recognition and registration -------------------------------------------
+    def recognize(self, path: str) -> dict[str, Any]:
+        from ..engine.datasets.recognize import recognize
+
+        rec = recognize(self.resolve_path(path))
+        return recognition_dict(rec)
+
+    def _recognize_for_import(self, root: Path, fmt: str | None):
+        from ..engine.datasets.recognize import recognize
+
+        if fmt is not None and fmt not in FORMATS:
+            raise Invalid(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)} or leave it out.", code="unknown_format")
+        rec = recognize(root)
+        if fmt is None:
+            if rec.format is None or not rec.supported:
+                found = f"it looks like {rec.format} {rec.task}" if rec.format else "no known layout was found"
+                raise Unsupported(
+                    f"Cannot import {root.name}: {found}. Supported formats: {', '.join(FORMATS)}.",
+                    code="unsupported_format",
+                    details=[recognition_dict(rec)],
+                )
+            return rec.format, rec.task, rec
+        for cand in rec.candidates:
+            if cand.format == fmt and cand.supported:
+                return fmt, cand.task, rec
+        best = rec.candidates[0].reason if rec.candidates else "no known layout was found"
+        raise Invalid(
+            f"{root.name} does not look like a {fmt} dataset ({best}); check the folder or leave the format out.",
+            code="format_mismatch",
+            details=[recognition_dict(rec)],
+        )
+
+    def register(self, owner: str, name: str, path: str, fmt: str | None) -> dict[str, Any]:
+        root = self.resolve_path(path)
+        fmt, task, _ = self._recognize_for_import(root, fmt)
+        row = self._create(owner, name, fmt, task, root, managed=False)
+        self.background.submit(self._index_job, row["id"])
+        return row
+
+    def check_new_name(self, owner: str, name: str) -> None:
+        with self.store.session() as s:
+            if s.scalar(select(Dataset.id).where(Dataset.owner == owner, Dataset.name == name)):
+                raise Conflict(f"You already have a dataset named {name!r}; pick another name or delete that one.", code="name_taken")
+
+    def _create(self, owner: str, name: str, fmt: str, task: str, root: Path, managed: bool) -> dict[str, Any]:
+        from sqlalchemy.exc import IntegrityError
+
+        self.check_new_name(owner, name)
+        try:
+            with self.store.session.begin() as s:
+                row = Dataset(owner=owner, name=name, format=fmt, task=task, path=str(root), managed=managed, status="indexing")
+                s.add(row)
+                s.flush()
+                return dataset_dict(row)
+        except IntegrityError:
+            raise Conflict(f"You already have a dataset named {name!r}; pick another name.", code="name_taken") from None
+
+    def upload(self, owner: str, name: str, fmt: str | None, archive: Path) -> dict[str, Any]:
+        """Unpack a streamed zip under the data directory and import it; on any failure
+        nothing is left behind."""
+        from ..engine.datasets.archive import safe_extract
+
+        self.check_new_name(owner, name)
+        dest = self.data_dir / "datasets" / uuid.uuid4().hex
+        try:
+            result = safe_extract(Path(archive), dest, max_total_size=self.max_upload_size * 20)
+            root = Path(result.root).resolve()
+            fmt, task, _ = self._recognize_for_import(root, fmt)
+            row = self._create(owner, name, fmt, task, root, managed=True)
+        except BaseException:
+            shutil.rmtree(dest, ignore_errors=True)
+            raise
+        self.background.submit(self._index_job, row["id"])
+        return row
+
+    def resume_interrupted(self) -> None:
+        """Datasets left `indexing` by a stopped server are indexed again."""
+        with self.store.session() as s:
+            ids = list(s.scalars(select(Dataset.id).where(Dataset.status == "indexing")))
+        for dataset_id in ids:
+            self.background.submit(self._index_job, dataset_id)
+
+    # ---- indexing ----------------------------------------------------------------
+    def _set_progress(self, dataset_id: int, progress: float) -> None:
+        with self.store.session.begin() as s:
+            row = s.get(Dataset, dataset_id)
+            if row is not None:
+                row.progress = round(progress, 4)
+
+    def _index_job(self, dataset_id: int) -> None:
+        try:
+            self.index(dataset_id)
+        except Exception as exc:  # the job's failure is the dataset's state, not a crash
+            message = exc.message if isinstance(exc, StudioError) else f"Indexing failed: {exc}"
+            if not isinstance(exc, StudioError):
+                self.log.exception("indexing dataset %s failed", dataset_id)
+            with self.store.session.begin() as s:
+                row = s.get(Dataset, dataset_id)
+                if row is not None:
+                    row.status, row.error, row.progress = "error", message, 0.0
+
+    def index(self, dataset_id: int) -> None:
+        from ..engine.datasets.index import build_index
+        from ..engine.datasets.probe import probe_images
+        from ..engine.datasets.recognize import read_dataset
+        from ..engine.datasets.stats import compute_stats
+
+        with self.store.session() as s:
+            row = s.get(Dataset, dataset_id)
+            if row is None:
+                return
+            root, fmt = Path(row.path), row.format
+        parsed = read_dataset(root, fmt)
+        self._set_progress(dataset_id, 0.1)
+        last = [time.monotonic()]
+
+        def report(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_INTERVAL_S:
+                last[0] = now
+                self._set_progress(dataset_id, 0.1 + 0.7 * done / max(total, 1))
+
+        index = build_index(parsed, root, lambda paths: probe_images(paths, progress=report))
+        self._set_progress(dataset_id, 0.8)
+        self._write_index(dataset_id, index, compute_stats)
+
+    def _write_index(self, dataset_id: int, index, compute_stats) -> None:
+        """One transaction: a dataset is either fully indexed or not at all."""
+        with self._write_lock, self.store.session.begin() as s:
+            row = s.get(Dataset, dataset_id)
+            if row is None:
+                return
+            for table in (DatasetIssue, Annotation, DatasetStats):
+                s.execute(delete(table).where(table.dataset_id == dataset_id))
+            s.execute(delete(Image).where(Image.dataset_id == dataset_id))
+            image_base = (s.scalar(select(func.max(Image.id))) or 0) + 1
+            ann_base = (s.scalar(select(func.max(Annotation.id))) or 0) + 1
+            image_ids = list(range(image_base, image_base + len(index.images)))
+            ann_ids = list(range(ann_base, ann_base + len(index.annotations)))
+            conn = s.connection()
+            if index.images:
+                conn.execute(
+                    insert(Image),
+                    [
+                        {
+                            "id": image_ids[i],
+                            "dataset_id": dataset_id,
+                            "file": im.file,
+                            "split": im.split,
+                            "width": im.width,
+                            "height": im.height,
+                            "label": im.label,
+                            "present": im.present,
+                            "has_issues": im.has_issues,
+                            "checksum": im.checksum,
+                        }
+                        for i, im in enumerate(index.images)
+                    ],
+                )
+            if index.annotations:
+                conn.execute(
+                    insert(Annotation),
+                    [
+                        {
+                            "id": ann_ids[j],
+                            "dataset_id": dataset_id,
+                            "image_id": image_ids[a.image],
+                            "class_id": a.class_id,
+                            "source_class": a.source_class,
+                            "x": a.bbox[0] if a.bbox else None,
+                            "y": a.bbox[1] if a.bbox else None,
+                            "w": a.bbox[2] if a.bbox else None,
+                            "h": a.bbox[3] if a.bbox else None,
+                            "area": a.area,
+                            "iscrowd": a.iscrowd,
+                            "difficult": a.difficult,
+                            "segmentation": a.segmentation,
+                        }
+                        for j, a in enumerate(index.annotations)
+                    ],
+                )
+            if index.issues:
+                conn.execute(
+                    insert(DatasetIssue),
+                    [
+                        {
+                            "dataset_id": dataset_id,
+                            "image_id": image_ids[issue.image] if issue.image is not None else None,
+                            "annotation_id": ann_ids[issue.annotation] if issue.annotation is not None else None,
+                            "kind": issue.kind,
+                            "detail": issue.detail,
+                        }
+                        for issue in index.issues
+                    ],
+                )
+            s.add(DatasetStats(dataset_id=dataset_id, data=compute_stats(index, image_ids, ann_ids)))
+            row.classes = list(index.classes)
+            row.task = index.task
+            row.num_images = index.num_images
+            row.num_annotations = index.num_annotations
+            row.splits = index.splits()
+            row.meta = index.meta
+            row.status, row.progress, row.error = "ready", 1.0, None
+
+    # ---- reading -----------------------------------------------------------------
+    def _owned(self, s, owner: str, dataset_id: int) -> Dataset:
+        row = s.get(Dataset, dataset_id)
+        if row is None or row.owner != owner:
+            raise NotFound(f"There is no dataset {dataset_id}; list your datasets to find its id.", code="dataset_not_found")
+        return row
+
+    def get(self, owner: str, dataset_id: int) -> dict[str, Any]:
+        with self.store.session() as s:
+            return dataset_dict(self._owned(s, owner, dataset_id))
+
+    def list(self, owner: str, *, q: str | None, fmt: str | None, task: str | None, offset: int, limit: int) -> dict[str, Any]:
+        cond = [Dataset.owner == owner]
+        if q:
+            like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            cond.append(or_(Dataset.name.ilike(like, escape="\\"), Dataset.path.ilike(like, escape="\\")))
+        if fmt:
+            cond.append(Dataset.format == fmt)
+        if task:
+            cond.append(Dataset.task == task)
+        with self.store.session() as s:
+            total = s.scalar(select(func.count()).select_from(Dataset).where(*cond))
+            rows = s.scalars(select(Dataset).where(*cond).order_by(Dataset.id.desc()).offset(offset).limit(limit))
+            return {"items": [dataset_dict(r) for r in rows], "total": total}
+
+    def rename(self, owner: str, dataset_id: int, name: str) -> dict[str, Any]:
+        with self.store.session.begin() as s:
+            row = self._owned(s, owner, dataset_id)
+            if name != row.name:
+                if s.scalar(select(Dataset.id).where(Dataset.owner == owner, Dataset.name == name)):
+                    raise Conflict(f"You already have a dataset named {name!r}; pick another name.", code="name_taken")
+                row.name = name
+            s.flush()
+            return dataset_dict(row)
+
+    def delete(self, owner: str, dataset_id: int, delete_files: bool) -> None:
+        """Forget a dataset. Files are removed only when the studio unpacked them."""
+        with self._write_lock, self.store.session.begin() as s:
+            row = self._owned(s, owner, dataset_id)
+            path, managed = Path(row.path), row.managed
+            for table in (DatasetIssue, Annotation, DatasetStats):
+                s.execute(delete(table).where(table.dataset_id == dataset_id))
+            s.execute(delete(Image).where(Image.dataset_id == dataset_id))
+            s.delete(row)
+        shutil.rmtree(self.data_dir / "thumbnails" / str(dataset_id), ignore_errors=True)
+        uploads = self.data_dir / "datasets"
+        if delete_files and managed and path.is_relative_to(uploads):
+            top = uploads / path.relative_to(uploads).parts[0]
+            shutil.rmtree(top, ignore_errors=True)
+
+    def images(
+        self,
+        owner: str,
+        dataset_id: int,
+        *,
+        split: str | None,
+        class_id: int | None,
+        has_issues: bool | None,
+        offset: int,
+        limit: int,
+    ) -> dict[str, Any]:
+        with self.store.session() as s:
+            ds = self._owned(s, owner, dataset_id)
+            cond = [Image.dataset_id == dataset_id]
+            if split:
+                cond.append(Image.split == split)
+            if has_issues is not None:
+                cond.append(Image.has_issues.is_(has_issues))
+            if class_id is not None:
+                in_class = exists().where(
+                    Annotation.dataset_id == dataset_id, Annotation.class_id == class_id, Annotation.image_id == Image.id
+                )
+                cond.append(or_(Image.label == class_id, in_class))
+            total = s.scalar(select(func.count()).select_from(Image).where(*cond))
+            rows = list(s.scalars(select(Image).where(*cond).order_by(Image.id).offset(offset).limit(limit)))
+            ids = [r.id for r in rows]
+            anns: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+            issues: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+            if ids:
+                for a in s.scalars(select(Annotation).where(Annotation.image_id.in_(ids)).order_by(Annotation.id)):
+                    anns[a.image_id].append(annotation_dict(a, ds.classes))
+                for issue in s.scalars(select(DatasetIssue).where(DatasetIssue.image_id.in_(ids)).order_by(DatasetIssue.id)):
+                    issues[issue.image_id].append(
+                        {"kind": issue.kind, "detail": issue.detail, "annotation_id": issue.annotation_id}
+                    )
+            items = []
+            for r in rows:
+                item = {
+                    "id": r.id,
+                    "file": r.file,
+                    "split": r.split,
+                    "width": r.width,
+                    "height": r.height,
+                    "present": r.present,
+                    "annotations": anns[r.id],
+                    "issues": issues[r.id],
+                }
+                if ds.task == "classification":
+                    item["label"] = r.label
+                    item["label_name"] = class_name(ds.classes, r.label)
+                items.append(item)
+            return {"items": items, "total": total}
+
+    def image_source(self, owner: str, dataset_id: int, image_id: int) -> tuple[Dataset, Image, Path]:
+        with self.store.session() as s:
+            ds = self._owned(s, owner, dataset_id)
+            img = s.get(Image, image_id)
+            if img is None or img.dataset_id != dataset_id:
+                raise NotFound(f"Dataset {dataset_id} has no image {image_id}.", code="image_not_found")
+            path = self._image_path(ds, img.file)
+            return ds, img, path
+
+    def image_file(self, owner: str, dataset_id: int, image_id: int, size: str) -> tuple[Path, str, str]:
+        """The file to send, its ETag and content type; thumbnails are made once and cached."""
+        from ..engine.datasets.thumbnails import make_thumbnail, thumbnail_path
+
+        _, img, path = self.image_source(owner, dataset_id, image_id)
+        try:
+            st = path.stat()
+        except OSError:
+            raise NotFound(f"The file of image {image_id} ({img.file}) is missing on disk.", code="file_missing") from None
+        if size == "full":
+            etag = f'"{image_id}-{st.st_mtime_ns:x}-{st.st_size:x}"'
+            return path, etag, content_type_for(path)
+        thumb = thumbnail_path(self.data_dir / "thumbnails", dataset_id, image_id, st.st_mtime_ns, THUMB_SIDE)
+        if not thumb.exists():
+            make_thumbnail(path, thumb, THUMB_SIDE)
+        return thumb, f'"t{image_id}-{st.st_mtime_ns:x}-{st.st_size:x}"', "image/jpeg"
+
+    def stats(self, owner: str, dataset_id: int) -> dict[str, Any]:
+        with self.store.session() as s:
+            ds = self._owned(s, owner, dataset_id)
+            if ds.status != "ready":
+                raise Conflict(f"Dataset {dataset_id} is {ds.status}; stats are ready once indexing finishes.", code="not_ready")
+            st = s.get(DatasetStats, dataset_id)
+            return st.data if st else {}
+
+    def augment(
+        self, owner: str, dataset_id: int, image_id: int, pipeline: list[dict[str, Any]], seed: int | None, count: int
+    ) -> dict[str, Any]:
+        import numpy as np
+        from PIL import Image as PILImage
+        from PIL import ImageOps
+
+        from ..engine.datasets.augment import augment, validate_pipeline
+
+        validate_pipeline(pipeline)
+        ds, img, path = self.image_source(owner, dataset_id, image_id)
+        with self.store.session() as s:
+            anns = list(s.scalars(select(Annotation).where(Annotation.image_id == image_id).order_by(Annotation.id)))
+        try:
+            with PILImage.open(path) as pil:
+                array = np.asarray(ImageOps.exif_transpose(pil).convert("RGB"))
+        except (OSError, ValueError) as exc:
+            raise Invalid(f"Image {image_id} ({img.file}) cannot be decoded: {exc}", code="corrupt_image") from None
+        boxed = [a for a in anns if a.w is not None and a.w > 0 and a.h is not None and a.h > 0 and a.class_id is not None]
+        samples = augment(array, [[a.x, a.y, a.w, a.h] for a in boxed], [a.class_id for a in boxed], pipeline, seed, count)
+        for sample in samples:
+            for a in sample["annotations"]:
+                a["class_name"] = class_name(ds.classes, a["class_id"])
+        return {"samples": samples}
+
+
+THUMB_SIDE = 256
+
+
+def class_name(classes: list[str], class_id: int | None) -> str | None:
+    if class_id is None or not 0 <= class_id < len(classes):
+        return None
+    return classes[class_id]
+
+
+def annotation_dict(a: Annotation, classes: list[str]) -> dict[str, Any]:
+    d = {
+        "id": a.id,
+        "class_id": a.class_id,
+        "class_name": class_name(classes, a.class_id) or a.source_class,
+        "bbox": [a.x, a.y, a.w, a.h] if a.x is not None else None,
+        "area": a.area,
+        "iscrowd": a.iscrowd,
+        "difficult": a.difficult,
+    }
+    if a.segmentation is not None:
+        d["segmentation"] = a.segmentation
+    return d
+
+
+def content_type_for(path: Path) -> str:
+    import mimetypes
+
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def recognition_dict(rec) -> dict[str, Any]:
+    return {
+        "format": rec.format,
+        "task": rec.task,
+        "confidence": rec.confidence,
+        "supported": rec.supported,
+        "candidates": [
+            {"format": c.format, "task": c.task, "score": c.score, "reason": c.reason, "supported": c.supported}
+            for c in rec.candidates
+        ],
+        "summary": rec.summary,
+    }
+
