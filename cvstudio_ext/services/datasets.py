@@ -426,7 +426,7 @@ class DatasetService:
         if size == "full":
             etag = f'"{image_id}-{st.st_mtime_ns:x}-{st.st_size:x}"'
             return path, etag, content_type_for(path)
-        thumb = thumbnail_path(self.data_dir / "thumbnails", dataset_id, image_id, st.st_mtime_ns, THUMB_SIDE)
+        thumb = thumbnail_path(self.data_dir, dataset_id, image_id, st.st_mtime_ns, st.st_size, max_side=THUMB_SIDE)
         if not thumb.exists():
             make_thumbnail(path, thumb, THUMB_SIDE)
         return thumb, f'"t{image_id}-{st.st_mtime_ns:x}-{st.st_size:x}"', "image/jpeg"

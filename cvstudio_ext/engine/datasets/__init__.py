@@ -1,0 +1,1 @@
+"""Dataset formats, indexing, lint, thumbnails, augmentation and archives."""

@@ -1,0 +1,232 @@
+"""Datasets through HTTP against a real server: register, list, page, serve, lint, augment."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+
+import pytest
+from PIL import Image
+
+from ..conftest import copy_sample
+from ..datagen import class_folders, write_image, yolo_with_every_defect
+
+
+async def test_register_class_folders_and_read_back(api, jp_root_dir):
+    class_folders(jp_root_dir / "digits", per_class=3, split="train")
+    class_folders(jp_root_dir / "digits", per_class=2, split="val")
+    (jp_root_dir / "digits" / "train" / ".ipynb_checkpoints").mkdir()
+    write_image(jp_root_dir / "digits" / "train" / ".ipynb_checkpoints" / "x.png")
+
+    rec = (await api.post("datasets/recognize", {"path": "digits"})).json
+    assert rec["format"] == "imagefolder" and rec["task"] == "classification" and rec["confidence"] > 0.5
+    assert (await api.get("datasets")).json["total"] == 0  # recognize stores nothing
+
+    ds = await api.register("digits", "digits")
+    assert ds["status"] == "ready", ds
+    assert ds["classes"] == ["a", "b"]
+    assert ds["num_images"] == 10 and ds["num_annotations"] == 10
+    assert ds["splits"] == {"train": 6, "val": 4}
+    assert ds["owner"] and ds["created_at"].endswith("Z")
+
+    page = (await api.get(f"datasets/{ds['id']}/images", params={"limit": 4, "split": "val"})).json
+    assert page["total"] == 4 and len(page["items"]) == 4
+    assert {i["label"] for i in page["items"]} == {0, 1}
+    assert all(i["width"] == 32 and i["height"] == 32 for i in page["items"])
+    only_b = (await api.get(f"datasets/{ds['id']}/images", params={"class_id": 1})).json
+    assert only_b["total"] == 5 and all(i["label_name"] == "b" for i in only_b["items"])
+
+    listed = (await api.get("datasets", params={"q": "dig", "format": "imagefolder"})).json
+    assert listed["total"] == 1 and listed["items"][0]["id"] == ds["id"]
+    assert (await api.get("datasets", params={"task": "detection"})).json["total"] == 0
+
+
+async def test_every_defect_kind_is_found(api, jp_root_dir):
+    planted = yolo_with_every_defect(jp_root_dir / "planted")
+    ds = await api.register("planted", "planted")
+    assert ds["status"] == "ready" and ds["format"] == "yolo"
+    stats = (await api.get(f"datasets/{ds['id']}/stats")).json
+    counts = stats["issue_counts"]
+    for kind in ("bbox_out_of_bounds", "zero_area", "unknown_class", "duplicate_image", "unlabeled_image", "corrupt_image", "empty_class"):
+        assert counts[kind] >= 1, (kind, counts)
+    assert counts["empty_class"] == 1
+    by_kind: dict[str, set[str]] = {}
+    for issue in stats["issues"]:
+        by_kind.setdefault(issue["kind"], set()).add(issue["image"])
+    for kind, files in planted.items():
+        if kind == "duplicate_image":
+            assert by_kind[kind] & set(files), (kind, by_kind.get(kind))
+        else:
+            assert set(files) <= by_kind[kind], (kind, by_kind.get(kind))
+    assert [c["name"] for c in stats["classes"]] == ["cat", "dog", "bird"]
+    assert stats["classes"][2]["annotations"] == 0
+    assert stats["box_area"]["counts"] and sum(stats["objects_per_image"]["counts"]) == stats["num_images"]
+
+    flagged = (await api.get(f"datasets/{ds['id']}/images", params={"has_issues": "true", "limit": 500})).json
+    files = {i["file"] for i in flagged["items"]}
+    assert "images/train/oob.jpg" in files and "images/train/corrupt.jpg" in files
+    assert all(i["issues"] for i in flagged["items"])
+    clean = (await api.get(f"datasets/{ds['id']}/images", params={"has_issues": "false"})).json
+    assert all(not i["issues"] for i in clean["items"])
+    oob = next(i for i in flagged["items"] if i["file"] == "images/train/oob.jpg")
+    x, y, w, h = oob["annotations"][0]["bbox"]
+    assert x + w == pytest.approx(110.0) and w == pytest.approx(30.0) and y == pytest.approx(32.0)
+
+
+async def test_missing_file_from_coco(api, jp_root_dir):
+    root = jp_root_dir / "cocomiss"
+    write_image(root / "images" / "a.jpg", 40, 30)
+    coco = {
+        "images": [
+            {"id": 1, "file_name": "a.jpg", "width": 40, "height": 30},
+            {"id": 2, "file_name": "gone.jpg", "width": 40, "height": 30},
+        ],
+        "categories": [{"id": 3, "name": "thing"}],
+        "annotations": [
+            {"id": 1, "image_id": 1, "category_id": 3, "bbox": [1, 2, 10, 5], "area": 50, "iscrowd": 0},
+            {"id": 2, "image_id": 2, "category_id": 3, "bbox": [1, 2, 10, 5], "area": 50, "iscrowd": 0},
+        ],
+    }
+    (root / "annotations").mkdir()
+    (root / "annotations" / "instances_train.json").write_text(json.dumps(coco))
+    ds = await api.register("cocomiss", "cocomiss")
+    assert ds["status"] == "ready" and ds["format"] == "coco"
+    assert ds["num_images"] == 1 and ds["num_annotations"] == 2
+    assert ds["meta"]["class_map"] == {"3": 0}
+    stats = (await api.get(f"datasets/{ds['id']}/stats")).json
+    assert stats["issue_counts"]["missing_file"] == 1
+    page = (await api.get(f"datasets/{ds['id']}/images")).json
+    a = next(i for i in page["items"] if i["file"].endswith("a.jpg"))
+    assert a["annotations"][0]["bbox"] == [1.0, 2.0, 10.0, 5.0] and a["annotations"][0]["class_name"] == "thing"
+    gone = next(i for i in page["items"] if i["file"].endswith("gone.jpg"))
+    r = await api.get(f"datasets/{ds['id']}/images/{gone['id']}")
+    assert r.code == 404 and r.json["error"]["code"] == "file_missing"
+
+
+async def test_thumbnails_are_cached_and_served_with_etag(api, jp_root_dir, cv_data_dir):
+    write_image(jp_root_dir / "big" / "a" / "x.jpg", 800, 400)
+    write_image(jp_root_dir / "big" / "b" / "y.jpg", 300, 600)
+    ds = await api.register("big", "big")
+    image = (await api.get(f"datasets/{ds['id']}/images")).json["items"][0]
+    url = f"datasets/{ds['id']}/images/{image['id']}"
+    r = await api.get(url, params={"size": "thumb"})
+    assert r.code == 200 and r.headers["Content-Type"] == "image/jpeg"
+    thumb = Image.open(io.BytesIO(r.body))
+    assert max(thumb.size) == 256 and thumb.size[0] / thumb.size[1] == pytest.approx(2.0, rel=0.02)
+    cached = list((cv_data_dir / "thumbnails").rglob("*.jpg"))
+    assert len(cached) == 1
+    mtime = cached[0].stat().st_mtime_ns
+    etag = r.headers["Etag"]
+    again = await api.get(url, params={"size": "thumb"}, headers={"If-None-Match": etag})
+    assert again.code == 304 and again.body == b""
+    assert cached[0].stat().st_mtime_ns == mtime  # made once
+    full = await api.get(url)
+    assert full.code == 200 and full.body == (jp_root_dir / "big" / image["file"]).read_bytes()
+    assert full.headers["Etag"] != etag
+    assert (await api.get(url, params={"size": "huge"})).code == 422
+    assert (await api.get(f"datasets/{ds['id']}/images/999999")).code == 404
+
+
+async def test_augment_moves_boxes_with_the_image(api, jp_root_dir):
+    planted = jp_root_dir / "aug"
+    yolo_with_every_defect(planted)
+    ds = await api.register("aug", "aug")
+    page = (await api.get(f"datasets/{ds['id']}/images", params={"limit": 500})).json
+    good = next(i for i in page["items"] if i["file"] == "images/train/good.jpg")
+    r = await api.post(
+        f"datasets/{ds['id']}/augment", {"image_id": good["id"], "pipeline": [{"type": "HorizontalFlip", "p": 1.0}], "seed": 3}
+    )
+    assert r.code == 200, r
+    sample = r.json["samples"][0]
+    img = Image.open(io.BytesIO(base64.b64decode(sample["image"])))
+    assert img.size == (100, 80)
+    before = sorted(tuple(a["bbox"]) for a in good["annotations"])
+    after = sorted(tuple(a["bbox"]) for a in sample["annotations"])
+    expected = sorted((100 - x - w, y, w, h) for x, y, w, h in before)
+    assert len(after) == len(expected) == 2
+    for got, want in zip(after, expected):
+        assert got == pytest.approx(want, abs=1e-3)
+    assert {a["class_name"] for a in sample["annotations"]} == {"cat", "dog"}
+
+    bad = await api.post(f"datasets/{ds['id']}/augment", {"image_id": good["id"], "pipeline": [{"type": "os.system"}]})
+    assert bad.code == 422 and "os.system" in bad.json["error"]["message"]
+    bad = await api.post(
+        f"datasets/{ds['id']}/augment", {"image_id": good["id"], "pipeline": [{"type": "Rotate", "limit": "lots"}]}
+    )
+    assert bad.code == 422 and "Rotate" in bad.json["error"]["message"]
+    assert (await api.post(f"datasets/{ds['id']}/augment", {"image_id": good["id"], "pipeline": [], "count": 99})).code == 422
+
+
+async def test_bad_requests_get_clear_errors(api, jp_root_dir, tmp_path):
+    class_folders(jp_root_dir / "ok")
+    r = await api.post("datasets", raw=b"{oops", headers={"Content-Type": "application/json"})
+    assert r.code == 400 and r.json["error"]["code"] == "invalid_json"
+    r = await api.post("datasets", {"name": "x"})
+    assert r.code == 422 and "path" in r.json["error"]["message"]
+    r = await api.post("datasets", {"name": "x", "path": "ok", "colour": "red"})
+    assert r.code == 422
+    r = await api.post("datasets", {"name": "x", "path": "ok", "format": "tfrecord"})
+    assert r.code == 422
+    r = await api.post("datasets", {"name": "x", "path": "nope"})
+    assert r.code == 422 and r.json["error"]["code"] == "path_not_found"
+    outside = tmp_path / "outside"
+    class_folders(outside)
+    r = await api.post("datasets", {"name": "x", "path": str(outside)})
+    assert r.code == 403 and r.json["error"]["code"] == "path_not_allowed"
+    os.symlink(outside, jp_root_dir / "sneaky")
+    r = await api.post("datasets", {"name": "x", "path": "sneaky"})
+    assert r.code == 403
+    r = await api.post("datasets", {"name": "x", "path": "../outside"})
+    assert r.code == 403
+    (jp_root_dir / "junk").mkdir()
+    (jp_root_dir / "junk" / "notes.txt").write_text("hello")
+    r = await api.post("datasets", {"name": "x", "path": "junk"})
+    assert r.code == 415 and r.json["error"]["code"] == "unsupported_format"
+    r = await api.post("datasets", {"name": "x", "path": "ok", "format": "coco"})
+    assert r.code == 422 and r.json["error"]["code"] == "format_mismatch"
+    assert (await api.get("datasets")).json["total"] == 0  # nothing half-written
+
+    ds = await api.register("ok", "first")
+    r = await api.post("datasets", {"name": "first", "path": "ok"})
+    assert r.code == 409 and r.json["error"]["code"] == "name_taken"
+    assert (await api.get("datasets/123456")).code == 404
+    assert (await api.get("datasets/99999999999999999999999")).code == 404
+    assert (await api.get("datasets/abc")).code == 404
+    assert (await api.get("datasets", params={"limit": 501})).code == 422
+    assert (await api.get("datasets", params={"offset": -1})).code == 422
+    assert (await api.get(f"datasets/{ds['id']}/images", params={"class_id": "x"})).code == 422
+    assert (await api.patch(f"datasets/{ds['id']}", {"name": ""})).code == 422
+    assert (await api.patch(f"datasets/{ds['id']}", {"name": "a\nb"})).code == 422
+    r = await api.post("datasets", raw=b"name=x", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.code == 415
+
+
+async def test_rename_and_delete_leave_registered_files_alone(api, jp_root_dir):
+    class_folders(jp_root_dir / "keep")
+    ds = await api.register("keep", "keep")
+    other = await api.register("keep", "other")
+    assert (await api.patch(f"datasets/{ds['id']}", {"name": "other"})).code == 409
+    r = await api.patch(f"datasets/{ds['id']}", {"name": "renamed"})
+    assert r.code == 200 and r.json["name"] == "renamed"
+    r = await api.delete(f"datasets/{ds['id']}", params={"delete_files": "true"})
+    assert r.code == 204
+    assert (jp_root_dir / "keep" / "a" / "a0.png").exists()
+    assert (await api.get(f"datasets/{ds['id']}")).code == 404
+    assert (await api.get(f"datasets/{ds['id']}/images")).code == 404
+    assert (await api.get(f"datasets/{other['id']}/images")).json["total"] == 6
+
+
+async def test_corpus_sample_through_http(api, jp_root_dir):
+    copy_sample("coco-datumaro-instances", jp_root_dir)
+    ds = await api.register("coco-datumaro-instances", "c")
+    assert ds["status"] == "ready" and ds["classes"] == ["a", "b", "c"]
+    assert ds["num_images"] == 2 and ds["num_annotations"] == 3
+    crowd = [
+        a
+        for i in (await api.get(f"datasets/{ds['id']}/images")).json["items"]
+        for a in i["annotations"]
+        if a["iscrowd"]
+    ]
+    assert len(crowd) == 1 and "segmentation" in crowd[0]
