@@ -67,7 +67,7 @@ class Api:
         if body is not None:
             data = json.dumps(body).encode()
             headers.setdefault("Content-Type", "application/json")
-        if data is None and method in ("POST", "PUT", "PATCH"):
+        if data is None and method in ("POST", "PUT", "PATCH") and "body_producer" not in kw:
             data = b""
         resp = await self.fetch(
             "cvstudio", "api", *path.strip("/").split("/"), method=method, body=data, params=params,
