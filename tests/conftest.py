@@ -61,7 +61,9 @@ class Api:
     def __init__(self, fetch):
         self.fetch = fetch
 
-    async def request(self, method: str, path: str, body: Any = None, *, raw: bytes | None = None, params=None, headers=None, **kw) -> Response:
+    async def request(
+        self, method: str, path: str, body: Any = None, *, raw: bytes | None = None, params=None, headers=None, **kw
+    ) -> Response:
         headers = dict(headers or {})
         data = raw
         if body is not None:
@@ -70,8 +72,16 @@ class Api:
         if data is None and method in ("POST", "PUT", "PATCH") and "body_producer" not in kw:
             data = b""
         resp = await self.fetch(
-            "cvstudio", "api", *path.strip("/").split("/"), method=method, body=data, params=params,
-            headers=headers, raise_error=False, allow_nonstandard_methods=True, **kw,
+            "cvstudio",
+            "api",
+            *path.strip("/").split("/"),
+            method=method,
+            body=data,
+            params=params,
+            headers=headers,
+            raise_error=False,
+            allow_nonstandard_methods=True,
+            **kw,
         )
         return Response(resp.code, resp.body, resp.headers)
 
@@ -101,7 +111,9 @@ class Api:
             assert loop.time() < end, f"dataset {dataset_id} still indexing: {r.json}"
             await asyncio.sleep(0.05)
 
-    async def register(self, path: Path | str, name: str, fmt: str | None = None, *, wait: bool = True) -> dict[str, Any]:
+    async def register(
+        self, path: Path | str, name: str, fmt: str | None = None, *, wait: bool = True
+    ) -> dict[str, Any]:
         body = {"name": name, "path": str(path)}
         if fmt:
             body["format"] = fmt

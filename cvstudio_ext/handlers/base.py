@@ -134,7 +134,10 @@ class CVStudioHandler(ExtensionHandlerMixin, APIHandler):
             message, details = validation_message(exc, "value"), _validation_details(exc)
         elif isinstance(exc, web.HTTPError):
             if status_code == 403 and not self.current_user:
-                code, message = "unauthenticated", "Authentication required: send the Jupyter token (Authorization: token <t>) or log in."
+                code, message = (
+                    "unauthenticated",
+                    "Authentication required: send the Jupyter token (Authorization: token <t>) or log in.",
+                )
             elif exc.log_message:
                 message = exc.log_message % exc.args
             elif status_code == 405:
@@ -149,7 +152,9 @@ class CVStudioHandler(ExtensionHandlerMixin, APIHandler):
     def parse_body(self, model: type[M]) -> M:
         ctype = self.request.headers.get("Content-Type", "application/json").split(";")[0].strip().lower()
         if ctype not in ("application/json", "text/plain", ""):
-            raise Unsupported(f"Send JSON with Content-Type: application/json, not {ctype}.", code="unsupported_media_type")
+            raise Unsupported(
+                f"Send JSON with Content-Type: application/json, not {ctype}.", code="unsupported_media_type"
+            )
         try:
             raw = json.loads(self.request.body or b"null")
         except (ValueError, UnicodeDecodeError) as exc:
@@ -159,14 +164,18 @@ class CVStudioHandler(ExtensionHandlerMixin, APIHandler):
         try:
             return model.model_validate(raw)
         except ValidationError as exc:
-            raise Invalid(validation_message(exc, "request"), code="validation_error", details=_validation_details(exc)) from None
+            raise Invalid(
+                validation_message(exc, "request"), code="validation_error", details=_validation_details(exc)
+            ) from None
 
     def parse_query(self, model: type[M]) -> M:
         args = {k: self.get_query_argument(k) for k in self.request.query_arguments}
         try:
             return model.model_validate(args)
         except ValidationError as exc:
-            raise Invalid(validation_message(exc, "query parameter"), code="invalid_parameter", details=_validation_details(exc)) from None
+            raise Invalid(
+                validation_message(exc, "query parameter"), code="invalid_parameter", details=_validation_details(exc)
+            ) from None
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking service call in a worker thread."""

@@ -41,12 +41,16 @@ class Strict(BaseModel):
 
 
 class RecognizeBody(Strict):
-    path: str = Field(min_length=1, max_length=4096, description="Dataset folder, absolute or relative to the first dataset root.")
+    path: str = Field(
+        min_length=1, max_length=4096, description="Dataset folder, absolute or relative to the first dataset root."
+    )
 
 
 class RegisterBody(Strict):
     name: str = Field(min_length=1, max_length=255)
-    path: str = Field(min_length=1, max_length=4096, description="Dataset folder, absolute or relative to the first dataset root.")
+    path: str = Field(
+        min_length=1, max_length=4096, description="Dataset folder, absolute or relative to the first dataset root."
+    )
     format: Format | None = Field(None, description="Leave out to recognize the format.")
 
     _name = field_validator("name")(check_name)
@@ -66,7 +70,9 @@ class DatasetListQuery(Page):
 
 class DeleteQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    delete_files: bool = Field(False, description="Also remove the files, only for datasets the studio unpacked from an upload.")
+    delete_files: bool = Field(
+        False, description="Also remove the files, only for datasets the studio unpacked from an upload."
+    )
 
 
 class ImagesQuery(Page):
@@ -96,7 +102,14 @@ class UploadQuery(BaseModel):
 
 
 class RecognizeHandler(CVStudioHandler):
-    doc = {"post": Op("Recognize the format of a folder; nothing is stored", body=RecognizeBody, tags=["datasets"], errors=(400, 403, 422))}
+    doc = {
+        "post": Op(
+            "Recognize the format of a folder; nothing is stored",
+            body=RecognizeBody,
+            tags=["datasets"],
+            errors=(400, 403, 422),
+        )
+    }
 
     @web.authenticated
     @authorized
@@ -123,7 +136,13 @@ class DatasetsHandler(CVStudioHandler):
         q = self.parse_query(DatasetListQuery)
         self.reply(
             await self.call(
-                self.services.datasets.list, self.owner, q=q.q, fmt=q.format, task=q.task, offset=q.offset, limit=q.limit
+                self.services.datasets.list,
+                self.owner,
+                q=q.q,
+                fmt=q.format,
+                task=q.task,
+                offset=q.offset,
+                limit=q.limit,
             )
         )
 
@@ -151,7 +170,9 @@ class DatasetHandler(CVStudioHandler):
     @authorized
     async def patch(self, dataset_id: str) -> None:
         body = self.parse_body(RenameBody)
-        self.reply(await self.call(self.services.datasets.rename, self.owner, path_id(dataset_id, "dataset"), body.name))
+        self.reply(
+            await self.call(self.services.datasets.rename, self.owner, path_id(dataset_id, "dataset"), body.name)
+        )
 
     @web.authenticated
     @authorized
@@ -163,7 +184,14 @@ class DatasetHandler(CVStudioHandler):
 
 
 class ImagesHandler(CVStudioHandler):
-    doc = {"get": Op("Page through a dataset's images with their annotations and issues", query=ImagesQuery, tags=["datasets"], errors=(404, 422))}
+    doc = {
+        "get": Op(
+            "Page through a dataset's images with their annotations and issues",
+            query=ImagesQuery,
+            tags=["datasets"],
+            errors=(404, 422),
+        )
+    }
 
     @web.authenticated
     @authorized
@@ -199,7 +227,11 @@ class ImageHandler(CVStudioHandler):
     async def get(self, dataset_id: str, image_id: str) -> None:
         q = self.parse_query(ImageQuery)
         path, etag, ctype = await self.call(
-            self.services.datasets.image_file, self.owner, path_id(dataset_id, "dataset"), path_id(image_id, "image"), q.size
+            self.services.datasets.image_file,
+            self.owner,
+            path_id(dataset_id, "dataset"),
+            path_id(image_id, "image"),
+            q.size,
         )
         self.set_header("Etag", etag)
         self.set_header("Cache-Control", "private, max-age=3600")
@@ -212,7 +244,14 @@ class ImageHandler(CVStudioHandler):
 
 
 class AugmentHandler(CVStudioHandler):
-    doc = {"post": Op("Preview an albumentations pipeline on one image, boxes transformed with it", body=AugmentBody, tags=["datasets"], errors=(400, 404, 422))}
+    doc = {
+        "post": Op(
+            "Preview an albumentations pipeline on one image, boxes transformed with it",
+            body=AugmentBody,
+            tags=["datasets"],
+            errors=(400, 404, 422),
+        )
+    }
 
     @web.authenticated
     @authorized
@@ -282,7 +321,9 @@ class UploadHandler(CVStudioHandler):
             raise TooLarge(f"The upload is {int(length)} bytes; the limit is {limit} bytes.", code="upload_too_large")
         ctype = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype not in UPLOAD_TYPES:
-            raise Unsupported(f"Send the zip archive as the raw body with Content-Type application/zip, not {ctype or 'nothing'}.")
+            raise Unsupported(
+                f"Send the zip archive as the raw body with Content-Type application/zip, not {ctype or 'nothing'}."
+            )
         self.query = self.parse_query(UploadQuery)
         await self.call(self.services.datasets.check_new_name, self.owner, self.query.name)
         self.request.connection.set_max_body_size(2 * limit + (1 << 20))

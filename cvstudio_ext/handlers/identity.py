@@ -41,7 +41,12 @@ class MeHandler(CVStudioHandler):
 class ConfigHandler(CVStudioHandler):
     doc = {
         "get": Op("The user's settings", tags=["identity"]),
-        "put": Op("Replace the user's settings (unknown keys are 422; omitted keys take defaults)", body=UserSettings, tags=["identity"], errors=(400, 422)),
+        "put": Op(
+            "Replace the user's settings (unknown keys are 422; omitted keys take defaults)",
+            body=UserSettings,
+            tags=["identity"],
+            errors=(400, 422),
+        ),
     }
 
     @web.authenticated

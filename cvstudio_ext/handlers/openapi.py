@@ -65,7 +65,10 @@ def _operation(op: Op, params: list[str], components: dict[str, Any]) -> dict[st
     if parameters:
         out["parameters"] = parameters
     if op.body is not None:
-        out["requestBody"] = {"required": True, "content": {"application/json": {"schema": _schema(op.body, components)}}}
+        out["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _schema(op.body, components)}},
+        }
     elif op.request_media:
         out["requestBody"] = {
             "required": True,
@@ -73,10 +76,17 @@ def _operation(op: Op, params: list[str], components: dict[str, Any]) -> dict[st
         }
     ok: dict[str, Any] = {"description": op.returns}
     if op.status != 204:
-        ok["content"] = {op.response_media: {"schema": {} if op.response_media == "application/json" else {"type": "string", "format": "binary"}}}
+        ok["content"] = {
+            op.response_media: {
+                "schema": {} if op.response_media == "application/json" else {"type": "string", "format": "binary"}
+            }
+        }
     responses: dict[str, Any] = {str(op.status): ok}
     for code in sorted({403, *op.errors}):
-        responses[str(code)] = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        responses[str(code)] = {
+            "description": "Error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
     out["responses"] = responses
     return out
 

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, or_, select
+from sqlalchemy import delete, exists, func, or_, select
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound, StudioError, Unsupported
 from ..store import Store
 from ..store.models import Annotation, Dataset, DatasetIssue, DatasetStats, Image
 
 FORMATS = ("yolo", "coco", "voc", "imagefolder")
-# How often, at most, indexing writes its progress to the database.
-PROGRESS_INTERVAL_S = 0.5
 
 
 def iso(dt) -> str | None:
     return dt.isoformat().replace("+00:00", "Z") if dt else None
 
 
-def dataset_dict(row: Dataset) -> dict[str, Any]:
+def dataset_dict(row: Dataset, progress: float | None = None) -> dict[str, Any]:
     return {
         "id": row.id,
         "name": row.name,
@@ -37,7 +35,7 @@ def dataset_dict(row: Dataset) -> dict[str, Any]:
         "path": row.path,
         "managed": row.managed,
         "status": row.status,
-        "progress": row.progress,
+        "progress": row.progress if progress is None else progress,
         "error": row.error,
         "classes": row.classes,
         "num_images": row.num_images,
@@ -67,6 +65,7 @@ class DatasetService:
         self.background = background
         self.log = log
         self._write_lock = threading.Lock()
+        self._progress: dict[int, float] = {}
 
     # ---- paths -------------------------------------------------------------------
     def resolve_path(self, path: str) -> Path:
@@ -95,7 +94,10 @@ class DatasetService:
         root = Path(row.path)
         p = (root / file).resolve()
         if not p.is_relative_to(root):
-            raise NotFound("That image lies outside its dataset folder and is not served.", code="image_not_found")
+            raise NotFound(
+                "That image lies outside its dataset folder and is not served.",
+                code="image_not_found",
+            )
         return p
 
     # ---- recognition and registration -------------------------------------------
@@ -109,7 +111,10 @@ class DatasetService:
         from ..engine.datasets.recognize import recognize
 
         if fmt is not None and fmt not in FORMATS:
-            raise Invalid(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)} or leave it out.", code="unknown_format")
+            raise Invalid(
+                f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)} or leave it out.",
+                code="unknown_format",
+            )
         rec = recognize(root)
         if fmt is None:
             if rec.format is None or not rec.supported:
@@ -140,7 +145,10 @@ class DatasetService:
     def check_new_name(self, owner: str, name: str) -> None:
         with self.store.session() as s:
             if s.scalar(select(Dataset.id).where(Dataset.owner == owner, Dataset.name == name)):
-                raise Conflict(f"You already have a dataset named {name!r}; pick another name or delete that one.", code="name_taken")
+                raise Conflict(
+                    f"You already have a dataset named {name!r}; pick another name or delete that one.",
+                    code="name_taken",
+                )
 
     def _create(self, owner: str, name: str, fmt: str, task: str, root: Path, managed: bool) -> dict[str, Any]:
         from sqlalchemy.exc import IntegrityError
@@ -148,12 +156,23 @@ class DatasetService:
         self.check_new_name(owner, name)
         try:
             with self.store.session.begin() as s:
-                row = Dataset(owner=owner, name=name, format=fmt, task=task, path=str(root), managed=managed, status="indexing")
+                row = Dataset(
+                    owner=owner,
+                    name=name,
+                    format=fmt,
+                    task=task,
+                    path=str(root),
+                    managed=managed,
+                    status="indexing",
+                )
                 s.add(row)
                 s.flush()
                 return dataset_dict(row)
         except IntegrityError:
-            raise Conflict(f"You already have a dataset named {name!r}; pick another name.", code="name_taken") from None
+            raise Conflict(
+                f"You already have a dataset named {name!r}; pick another name.",
+                code="name_taken",
+            ) from None
 
     def upload(self, owner: str, name: str, fmt: str | None, archive: Path) -> dict[str, Any]:
         """Unpack a streamed zip under the data directory and import it; on any failure
@@ -181,11 +200,10 @@ class DatasetService:
             self.background.submit(self._index_job, dataset_id)
 
     # ---- indexing ----------------------------------------------------------------
-    def _set_progress(self, dataset_id: int, progress: float) -> None:
-        with self.store.session.begin() as s:
-            row = s.get(Dataset, dataset_id)
-            if row is not None:
-                row.progress = round(progress, 4)
+    def progress_of(self, row: Dataset) -> float:
+        """Progress lives in memory while indexing runs, so reporting it never waits on
+        (or holds up) the database."""
+        return self._progress.get(row.id, row.progress) if row.status == "indexing" else row.progress
 
     def _index_job(self, dataset_id: int) -> None:
         try:
@@ -198,8 +216,13 @@ class DatasetService:
                 row = s.get(Dataset, dataset_id)
                 if row is not None:
                     row.status, row.error, row.progress = "error", message, 0.0
+        finally:
+            self._progress.pop(dataset_id, None)
 
     def index(self, dataset_id: int) -> None:
+        """Parse, then probe the images in worker processes while this thread already
+        writes the boxes (formats with absolute boxes need no image size for that), then
+        lint and write the rest. All rows land in one transaction."""
         from ..engine.datasets.index import build_index
         from ..engine.datasets.probe import probe_images
         from ..engine.datasets.recognize import read_dataset
@@ -210,114 +233,132 @@ class DatasetService:
             if row is None:
                 return
             root, fmt = Path(row.path), row.format
+        self._progress[dataset_id] = 0.05
         parsed = read_dataset(root, fmt)
-        self._set_progress(dataset_id, 0.1)
-        last = [time.monotonic()]
+        self._progress[dataset_id] = 0.2
+        base = str(root)
+        paths = [Path(os.path.join(base, rec.file)) for rec in parsed.images]
 
         def report(done: int, total: int) -> None:
-            now = time.monotonic()
-            if now - last[0] >= PROGRESS_INTERVAL_S:
-                last[0] = now
-                self._set_progress(dataset_id, 0.1 + 0.7 * done / max(total, 1))
+            self._progress[dataset_id] = 0.2 + 0.6 * done / max(total, 1)
 
-        index = build_index(parsed, root, lambda paths: probe_images(paths, progress=report))
-        self._set_progress(dataset_id, 0.8)
-        self._write_index(dataset_id, index, compute_stats)
+        boxes_need_sizes = any(
+            a.norm_bbox is not None or a.norm_segmentation is not None for rec in parsed.images for a in rec.annotations
+        )
+        with ThreadPoolExecutor(1, thread_name_prefix="cvstudio-probe") as pool:
+            # one core stays with this thread, which writes the boxes meanwhile
+            probing = pool.submit(probe_images, paths, n_jobs=max(1, (os.cpu_count() or 2) - 1), progress=report)
+            with self._write_lock, self.store.session.begin() as s:
+                row = s.get(Dataset, dataset_id)
+                if row is None:
+                    return
+                conn = s.connection()
+                image_base, ann_base = self._clear_and_reserve(s, dataset_id)
+                bulk_insert(
+                    conn,
+                    Image,
+                    ("id", "dataset_id", "file", "split", "width", "height", "label", "present", "has_issues"),
+                    (
+                        (image_base + i, dataset_id, rec.file, rec.split, rec.width, rec.height, rec.label, True, False)
+                        for i, rec in enumerate(parsed.images)
+                    ),
+                )
+                if not boxes_need_sizes:
+                    rows = annotation_rows(parsed.images, dataset_id, image_base, ann_base)
+                    bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
+                probes = probing.result()
+                index = build_index(parsed, root, lambda _paths: probes)
+                self._progress[dataset_id] = 0.9
+                if boxes_need_sizes:
+                    rows = annotation_rows(parsed.images, dataset_id, image_base, ann_base)
+                    bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
+                self._write_rest(s, row, index, image_base, ann_base, compute_stats)
 
-    def _write_index(self, dataset_id: int, index, compute_stats) -> None:
-        """One transaction: a dataset is either fully indexed or not at all."""
-        with self._write_lock, self.store.session.begin() as s:
-            row = s.get(Dataset, dataset_id)
-            if row is None:
-                return
-            for table in (DatasetIssue, Annotation, DatasetStats):
-                s.execute(delete(table).where(table.dataset_id == dataset_id))
-            s.execute(delete(Image).where(Image.dataset_id == dataset_id))
-            image_base = (s.scalar(select(func.max(Image.id))) or 0) + 1
-            ann_base = (s.scalar(select(func.max(Annotation.id))) or 0) + 1
-            image_ids = list(range(image_base, image_base + len(index.images)))
-            ann_ids = list(range(ann_base, ann_base + len(index.annotations)))
-            conn = s.connection()
-            if index.images:
-                conn.execute(
-                    insert(Image),
-                    [
-                        {
-                            "id": image_ids[i],
-                            "dataset_id": dataset_id,
-                            "file": im.file,
-                            "split": im.split,
-                            "width": im.width,
-                            "height": im.height,
-                            "label": im.label,
-                            "present": im.present,
-                            "has_issues": im.has_issues,
-                            "checksum": im.checksum,
-                        }
-                        for i, im in enumerate(index.images)
-                    ],
+    def _clear_and_reserve(self, s, dataset_id: int) -> tuple[int, int]:
+        """Drop a previous index of the dataset and pick the first free ids.
+
+        Ids are assigned here under the write lock (the server is the only writer), so a
+        million rows go in through executemany with no ORM objects and no RETURNING.
+        """
+        for table in (DatasetIssue, Annotation, DatasetStats):
+            s.execute(delete(table).where(table.dataset_id == dataset_id))
+        s.execute(delete(Image).where(Image.dataset_id == dataset_id))
+        image_base = (s.scalar(select(func.max(Image.id))) or 0) + 1
+        ann_base = (s.scalar(select(func.max(Annotation.id))) or 0) + 1
+        return image_base, ann_base
+
+    def _write_rest(self, s, row: Dataset, index, image_base: int, ann_base: int, compute_stats) -> None:
+        dataset_id = row.id
+        conn = s.connection()
+        bulk_update(
+            conn,
+            Image,
+            ("width", "height", "present", "has_issues", "checksum"),
+            (
+                (im.width, im.height, im.present, im.has_issues, im.checksum, image_base + i)
+                for i, im in enumerate(index.images)
+            ),
+        )
+        bulk_insert(
+            conn,
+            DatasetIssue,
+            ("dataset_id", "image_id", "annotation_id", "kind", "detail"),
+            (
+                (
+                    dataset_id,
+                    None if it.image is None else image_base + it.image,
+                    None if it.annotation is None else ann_base + it.annotation,
+                    it.kind,
+                    it.detail,
                 )
-            if index.annotations:
-                conn.execute(
-                    insert(Annotation),
-                    [
-                        {
-                            "id": ann_ids[j],
-                            "dataset_id": dataset_id,
-                            "image_id": image_ids[a.image],
-                            "class_id": a.class_id,
-                            "source_class": a.source_class,
-                            "x": a.bbox[0] if a.bbox else None,
-                            "y": a.bbox[1] if a.bbox else None,
-                            "w": a.bbox[2] if a.bbox else None,
-                            "h": a.bbox[3] if a.bbox else None,
-                            "area": a.area,
-                            "iscrowd": a.iscrowd,
-                            "difficult": a.difficult,
-                            "segmentation": a.segmentation,
-                        }
-                        for j, a in enumerate(index.annotations)
-                    ],
-                )
-            if index.issues:
-                conn.execute(
-                    insert(DatasetIssue),
-                    [
-                        {
-                            "dataset_id": dataset_id,
-                            "image_id": image_ids[issue.image] if issue.image is not None else None,
-                            "annotation_id": ann_ids[issue.annotation] if issue.annotation is not None else None,
-                            "kind": issue.kind,
-                            "detail": issue.detail,
-                        }
-                        for issue in index.issues
-                    ],
-                )
-            s.add(DatasetStats(dataset_id=dataset_id, data=compute_stats(index, image_ids, ann_ids)))
-            row.classes = list(index.classes)
-            row.task = index.task
-            row.num_images = index.num_images
-            row.num_annotations = index.num_annotations
-            row.splits = index.splits()
-            row.meta = index.meta
-            row.status, row.progress, row.error = "ready", 1.0, None
+                for it in index.issues
+            ),
+        )
+        image_ids = range(image_base, image_base + len(index.images))
+        ann_ids = range(ann_base, ann_base + index.num_boxes)
+        s.add(DatasetStats(dataset_id=dataset_id, data=compute_stats(index, image_ids, ann_ids)))
+        row.classes = list(index.classes)
+        row.task = index.task
+        row.num_images = index.num_images
+        row.num_annotations = index.num_annotations
+        row.splits = index.splits()
+        row.meta = index.meta
+        row.status, row.progress, row.error = "ready", 1.0, None
 
     # ---- reading -----------------------------------------------------------------
     def _owned(self, s, owner: str, dataset_id: int) -> Dataset:
         row = s.get(Dataset, dataset_id)
         if row is None or row.owner != owner:
-            raise NotFound(f"There is no dataset {dataset_id}; list your datasets to find its id.", code="dataset_not_found")
+            raise NotFound(
+                f"There is no dataset {dataset_id}; list your datasets to find its id.",
+                code="dataset_not_found",
+            )
         return row
 
     def get(self, owner: str, dataset_id: int) -> dict[str, Any]:
         with self.store.session() as s:
-            return dataset_dict(self._owned(s, owner, dataset_id))
+            row = self._owned(s, owner, dataset_id)
+            return dataset_dict(row, self.progress_of(row))
 
-    def list(self, owner: str, *, q: str | None, fmt: str | None, task: str | None, offset: int, limit: int) -> dict[str, Any]:
+    def list(
+        self,
+        owner: str,
+        *,
+        q: str | None,
+        fmt: str | None,
+        task: str | None,
+        offset: int,
+        limit: int,
+    ) -> dict[str, Any]:
         cond = [Dataset.owner == owner]
         if q:
             like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            cond.append(or_(Dataset.name.ilike(like, escape="\\"), Dataset.path.ilike(like, escape="\\")))
+            cond.append(
+                or_(
+                    Dataset.name.ilike(like, escape="\\"),
+                    Dataset.path.ilike(like, escape="\\"),
+                )
+            )
         if fmt:
             cond.append(Dataset.format == fmt)
         if task:
@@ -325,14 +366,17 @@ class DatasetService:
         with self.store.session() as s:
             total = s.scalar(select(func.count()).select_from(Dataset).where(*cond))
             rows = s.scalars(select(Dataset).where(*cond).order_by(Dataset.id.desc()).offset(offset).limit(limit))
-            return {"items": [dataset_dict(r) for r in rows], "total": total}
+            return {"items": [dataset_dict(r, self.progress_of(r)) for r in rows], "total": total}
 
     def rename(self, owner: str, dataset_id: int, name: str) -> dict[str, Any]:
         with self.store.session.begin() as s:
             row = self._owned(s, owner, dataset_id)
             if name != row.name:
                 if s.scalar(select(Dataset.id).where(Dataset.owner == owner, Dataset.name == name)):
-                    raise Conflict(f"You already have a dataset named {name!r}; pick another name.", code="name_taken")
+                    raise Conflict(
+                        f"You already have a dataset named {name!r}; pick another name.",
+                        code="name_taken",
+                    )
                 row.name = name
             s.flush()
             return dataset_dict(row)
@@ -372,7 +416,9 @@ class DatasetService:
                 cond.append(Image.has_issues.is_(has_issues))
             if class_id is not None:
                 in_class = exists().where(
-                    Annotation.dataset_id == dataset_id, Annotation.class_id == class_id, Annotation.image_id == Image.id
+                    Annotation.dataset_id == dataset_id,
+                    Annotation.class_id == class_id,
+                    Annotation.image_id == Image.id,
                 )
                 cond.append(or_(Image.label == class_id, in_class))
             total = s.scalar(select(func.count()).select_from(Image).where(*cond))
@@ -383,9 +429,15 @@ class DatasetService:
             if ids:
                 for a in s.scalars(select(Annotation).where(Annotation.image_id.in_(ids)).order_by(Annotation.id)):
                     anns[a.image_id].append(annotation_dict(a, ds.classes))
-                for issue in s.scalars(select(DatasetIssue).where(DatasetIssue.image_id.in_(ids)).order_by(DatasetIssue.id)):
+                for issue in s.scalars(
+                    select(DatasetIssue).where(DatasetIssue.image_id.in_(ids)).order_by(DatasetIssue.id)
+                ):
                     issues[issue.image_id].append(
-                        {"kind": issue.kind, "detail": issue.detail, "annotation_id": issue.annotation_id}
+                        {
+                            "kind": issue.kind,
+                            "detail": issue.detail,
+                            "annotation_id": issue.annotation_id,
+                        }
                     )
             items = []
             for r in rows:
@@ -410,7 +462,10 @@ class DatasetService:
             ds = self._owned(s, owner, dataset_id)
             img = s.get(Image, image_id)
             if img is None or img.dataset_id != dataset_id:
-                raise NotFound(f"Dataset {dataset_id} has no image {image_id}.", code="image_not_found")
+                raise NotFound(
+                    f"Dataset {dataset_id} has no image {image_id}.",
+                    code="image_not_found",
+                )
             path = self._image_path(ds, img.file)
             return ds, img, path
 
@@ -422,11 +477,21 @@ class DatasetService:
         try:
             st = path.stat()
         except OSError:
-            raise NotFound(f"The file of image {image_id} ({img.file}) is missing on disk.", code="file_missing") from None
+            raise NotFound(
+                f"The file of image {image_id} ({img.file}) is missing on disk.",
+                code="file_missing",
+            ) from None
         if size == "full":
             etag = f'"{image_id}-{st.st_mtime_ns:x}-{st.st_size:x}"'
             return path, etag, content_type_for(path)
-        thumb = thumbnail_path(self.data_dir, dataset_id, image_id, st.st_mtime_ns, st.st_size, max_side=THUMB_SIDE)
+        thumb = thumbnail_path(
+            self.data_dir,
+            dataset_id,
+            image_id,
+            st.st_mtime_ns,
+            st.st_size,
+            max_side=THUMB_SIDE,
+        )
         if not thumb.exists():
             make_thumbnail(path, thumb, THUMB_SIDE)
         return thumb, f'"t{image_id}-{st.st_mtime_ns:x}-{st.st_size:x}"', "image/jpeg"
@@ -435,12 +500,21 @@ class DatasetService:
         with self.store.session() as s:
             ds = self._owned(s, owner, dataset_id)
             if ds.status != "ready":
-                raise Conflict(f"Dataset {dataset_id} is {ds.status}; stats are ready once indexing finishes.", code="not_ready")
+                raise Conflict(
+                    f"Dataset {dataset_id} is {ds.status}; stats are ready once indexing finishes.",
+                    code="not_ready",
+                )
             st = s.get(DatasetStats, dataset_id)
             return st.data if st else {}
 
     def augment(
-        self, owner: str, dataset_id: int, image_id: int, pipeline: list[dict[str, Any]], seed: int | None, count: int
+        self,
+        owner: str,
+        dataset_id: int,
+        image_id: int,
+        pipeline: list[dict[str, Any]],
+        seed: int | None,
+        count: int,
     ) -> dict[str, Any]:
         import numpy as np
         from PIL import Image as PILImage
@@ -456,9 +530,21 @@ class DatasetService:
             with PILImage.open(path) as pil:
                 array = np.asarray(ImageOps.exif_transpose(pil).convert("RGB"))
         except (OSError, ValueError) as exc:
-            raise Invalid(f"Image {image_id} ({img.file}) cannot be decoded: {exc}", code="corrupt_image") from None
-        boxed = [a for a in anns if a.w is not None and a.w > 0 and a.h is not None and a.h > 0 and a.class_id is not None]
-        samples = augment(array, [[a.x, a.y, a.w, a.h] for a in boxed], [a.class_id for a in boxed], pipeline, seed, count)
+            raise Invalid(
+                f"Image {image_id} ({img.file}) cannot be decoded: {exc}",
+                code="corrupt_image",
+            ) from None
+        boxed = [
+            a for a in anns if a.w is not None and a.w > 0 and a.h is not None and a.h > 0 and a.class_id is not None
+        ]
+        samples = augment(
+            array,
+            [[a.x, a.y, a.w, a.h] for a in boxed],
+            [a.class_id for a in boxed],
+            pipeline,
+            seed,
+            count,
+        )
         for sample in samples:
             for a in sample["annotations"]:
                 a["class_name"] = class_name(ds.classes, a["class_id"])
@@ -466,6 +552,55 @@ class DatasetService:
 
 
 THUMB_SIDE = 256
+NO_BOX = (None, None, None, None)
+ANNOTATION_COLUMNS = (
+    "id", "dataset_id", "image_id", "class_id", "source_class", "x", "y", "w", "h", "area", "iscrowd", "difficult", "segmentation",
+)  # fmt: skip
+
+
+def annotation_rows(records, dataset_id: int, image_base: int, ann_base: int):
+    """Rows for bulk_insert, in index order; areas missing from the source are w*h."""
+    dumps = json.dumps
+    j = ann_base
+    for i, rec in enumerate(records):
+        image_id = image_base + i
+        for a in rec.annotations:
+            box = a.bbox or NO_BOX
+            area = a.area
+            if area is None and a.bbox is not None:
+                area = max(box[2], 0.0) * max(box[3], 0.0)
+            seg = None if a.segmentation is None else dumps(a.segmentation)
+            yield (j, dataset_id, image_id, a.class_id, a.source_class, *box, area, a.iscrowd, a.difficult, seg)
+            j += 1
+
+
+def bulk_insert(conn, model, columns: tuple[str, ...], rows) -> None:
+    """executemany straight on the driver, in the session's transaction."""
+    mark = _mark(conn)
+    sql = f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    _executemany(conn, sql, rows)
+
+
+def bulk_update(conn, model, columns: tuple[str, ...], rows) -> None:
+    """Rows are the new values of `columns` followed by the row's id."""
+    mark = _mark(conn)
+    sql = f"UPDATE {model.__tablename__} SET {', '.join(f'{c} = {mark}' for c in columns)} WHERE id = {mark}"
+    _executemany(conn, sql, rows)
+
+
+def _mark(conn) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _executemany(conn, sql: str, rows) -> None:
+    cursor = conn.connection.cursor()
+    try:
+        if conn.dialect.paramstyle == "qmark":
+            cursor.executemany(sql, rows)
+        else:
+            cursor.executemany(sql, list(rows))
+    finally:
+        cursor.close()
 
 
 def class_name(classes: list[str], class_id: int | None) -> str | None:
@@ -502,9 +637,14 @@ def recognition_dict(rec) -> dict[str, Any]:
         "confidence": rec.confidence,
         "supported": rec.supported,
         "candidates": [
-            {"format": c.format, "task": c.task, "score": c.score, "reason": c.reason, "supported": c.supported}
+            {
+                "format": c.format,
+                "task": c.task,
+                "score": c.score,
+                "reason": c.reason,
+                "supported": c.supported,
+            }
             for c in rec.candidates
         ],
         "summary": rec.summary,
     }
-

@@ -82,10 +82,11 @@ class Image(Base):
 
 class Annotation(Base):
     __tablename__ = "annotations"
+    # (dataset_id, class_id, image_id) also serves every lookup by dataset_id alone.
     __table_args__ = (Index("ix_annotations_dataset_class", "dataset_id", "class_id", "image_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
     image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), index=True)
     class_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source_class: Mapped[str | None] = mapped_column(String(255), nullable=True)

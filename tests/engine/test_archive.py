@@ -51,16 +51,11 @@ def test_extracts_single_root_folder(tmp_path):
 
 
 def test_multiple_top_level_entries_root_is_dest(tmp_path):
-    z = _zip(
-        tmp_path / "a.zip", [("images/a.jpg", b"x"), ("data.yaml", b"names: [a]\n")]
-    )
+    z = _zip(tmp_path / "a.zip", [("images/a.jpg", b"x"), ("data.yaml", b"names: [a]\n")])
     dest = tmp_path / "out"
     assert safe_extract(z, dest, max_total_size=LIMIT).root == dest
     z2 = _zip(tmp_path / "b.zip", [("only.txt", b"x")])
-    assert (
-        safe_extract(z2, tmp_path / "out2", max_total_size=LIMIT).root
-        == tmp_path / "out2"
-    )
+    assert safe_extract(z2, tmp_path / "out2", max_total_size=LIMIT).root == tmp_path / "out2"
 
 
 def test_dest_must_not_exist(tmp_path):
@@ -147,9 +142,7 @@ def test_small_compressible_files_are_not_a_bomb(tmp_path):
 
 
 def test_too_large(tmp_path):
-    z = _zip(
-        tmp_path / "big.zip", [("a.bin", os.urandom(4096)), ("b.bin", os.urandom(4096))]
-    )
+    z = _zip(tmp_path / "big.zip", [("a.bin", os.urandom(4096)), ("b.bin", os.urandom(4096))])
     with pytest.raises(TooLarge) as err:
         safe_extract(z, tmp_path / "out", max_total_size=5000)
     assert err.value.status == 413 and err.value.code == "archive_too_large"
@@ -213,9 +206,7 @@ def test_corrupt_data_removes_partial_output(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize(
-    "content", [b"", b"not a zip at all", b"PK\x03\x04garbage" * 10]
-)
+@pytest.mark.parametrize("content", [b"", b"not a zip at all", b"PK\x03\x04garbage" * 10])
 def test_not_a_zip(tmp_path, content):
     f = tmp_path / "x.zip"
     f.write_bytes(content)

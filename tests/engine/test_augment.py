@@ -59,9 +59,7 @@ def test_allowlist():
         "Perspective",
     }
     assert required <= set(TRANSFORMS)
-    assert not {"Normalize", "Lambda", "ToTensorV2", "Compose", "OneOf"} & set(
-        TRANSFORMS
-    )
+    assert not {"Normalize", "Lambda", "ToTensorV2", "Compose", "OneOf"} & set(TRANSFORMS)
 
 
 def test_describe_transforms_reads_signature():
@@ -84,9 +82,7 @@ def test_describe_transforms_reads_signature():
 
 def test_horizontal_flip_moves_boxes_exactly(image):
     boxes = [[10, 20, 30, 40], [0, 0, 200, 100], [12.5, 7.25, 50.5, 3.5]]
-    out = augment(
-        image, boxes, [0, 1, 2], [{"type": "HorizontalFlip", "p": 1.0}], seed=3, count=1
-    )
+    out = augment(image, boxes, [0, 1, 2], [{"type": "HorizontalFlip", "p": 1.0}], seed=3, count=1)
     assert len(out) == 1
     got = out[0]["annotations"]
     assert [a["class_id"] for a in got] == [0, 1, 2]
@@ -122,9 +118,7 @@ def test_crop_drops_boxes_that_leave_the_image(image):
         count=1,
     )
     assert _decode(out[0]).shape == (40, 40, 3)
-    assert out[0]["annotations"] == [
-        {"class_id": 5, "bbox": pytest.approx([15, 15, 10, 10], abs=1e-3)}
-    ]
+    assert out[0]["annotations"] == [{"class_id": 5, "bbox": pytest.approx([15, 15, 10, 10], abs=1e-3)}]
 
 
 def test_seed_determinism_and_distinct_samples(image):

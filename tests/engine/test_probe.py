@@ -12,13 +12,9 @@ from PIL import Image
 from cvstudio_ext.engine.datasets.probe import ImageProbe, probe_image, probe_images
 
 
-def _image(
-    path: Path, w: int = 40, h: int = 30, fmt: str = "JPEG", seed: int = 0
-) -> Path:
+def _image(path: Path, w: int = 40, h: int = 30, fmt: str = "JPEG", seed: int = 0) -> Path:
     rng = np.random.default_rng(seed)
-    Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(
-        path, format=fmt
-    )
+    Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(path, format=fmt)
     return path
 
 
@@ -97,9 +93,7 @@ def test_probe_images_order_and_progress(tmp_path, n_jobs):
             p = _image(tmp_path / f"{i}.png", 10 + i, 5 + i, "PNG", seed=i)
         paths.append(p)
     calls: list[tuple[int, int]] = []
-    results = probe_images(
-        paths, n_jobs=n_jobs, progress=lambda d, t: calls.append((d, t))
-    )
+    results = probe_images(paths, n_jobs=n_jobs, progress=lambda d, t: calls.append((d, t)))
     assert len(results) == len(paths)
     for i, r in enumerate(results):
         assert isinstance(r, ImageProbe)

@@ -55,8 +55,13 @@ async def _walk(jp_serverapp, http_server_client, jp_base_url, headers):
             url = concrete_path(pattern, jp_base_url)
             body = b"{}" if method in ("POST", "PUT", "PATCH") else None
             resp = await http_server_client.fetch(
-                url, method=method, body=body, headers=dict(headers), raise_error=False,
-                follow_redirects=False, allow_nonstandard_methods=True,
+                url,
+                method=method,
+                body=body,
+                headers=dict(headers),
+                raise_error=False,
+                follow_redirects=False,
+                allow_nonstandard_methods=True,
             )
             assert resp.code == 403, (method, url, resp.code, resp.body[:200])
             assert resp.headers["Content-Type"].startswith("application/json"), (method, url)

@@ -49,7 +49,15 @@ async def test_every_defect_kind_is_found(api, jp_root_dir):
     assert ds["status"] == "ready" and ds["format"] == "yolo"
     stats = (await api.get(f"datasets/{ds['id']}/stats")).json
     counts = stats["issue_counts"]
-    for kind in ("bbox_out_of_bounds", "zero_area", "unknown_class", "duplicate_image", "unlabeled_image", "corrupt_image", "empty_class"):
+    for kind in (
+        "bbox_out_of_bounds",
+        "zero_area",
+        "unknown_class",
+        "duplicate_image",
+        "unlabeled_image",
+        "corrupt_image",
+        "empty_class",
+    ):
         assert counts[kind] >= 1, (kind, counts)
     assert counts["empty_class"] == 1
     by_kind: dict[str, set[str]] = {}
@@ -136,7 +144,8 @@ async def test_augment_moves_boxes_with_the_image(api, jp_root_dir):
     page = (await api.get(f"datasets/{ds['id']}/images", params={"limit": 500})).json
     good = next(i for i in page["items"] if i["file"] == "images/train/good.jpg")
     r = await api.post(
-        f"datasets/{ds['id']}/augment", {"image_id": good["id"], "pipeline": [{"type": "HorizontalFlip", "p": 1.0}], "seed": 3}
+        f"datasets/{ds['id']}/augment",
+        {"image_id": good["id"], "pipeline": [{"type": "HorizontalFlip", "p": 1.0}], "seed": 3},
     )
     assert r.code == 200, r
     sample = r.json["samples"][0]
@@ -156,7 +165,9 @@ async def test_augment_moves_boxes_with_the_image(api, jp_root_dir):
         f"datasets/{ds['id']}/augment", {"image_id": good["id"], "pipeline": [{"type": "Rotate", "limit": "lots"}]}
     )
     assert bad.code == 422 and "Rotate" in bad.json["error"]["message"]
-    assert (await api.post(f"datasets/{ds['id']}/augment", {"image_id": good["id"], "pipeline": [], "count": 99})).code == 422
+    assert (
+        await api.post(f"datasets/{ds['id']}/augment", {"image_id": good["id"], "pipeline": [], "count": 99})
+    ).code == 422
 
 
 async def test_bad_requests_get_clear_errors(api, jp_root_dir, tmp_path):

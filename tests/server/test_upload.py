@@ -17,7 +17,9 @@ def cv_config():
 
 
 def leftovers(data_dir):
-    return sorted(p.name for p in (data_dir / "datasets").iterdir()) + sorted(p.name for p in (data_dir / "tmp").iterdir())
+    return sorted(p.name for p in (data_dir / "datasets").iterdir()) + sorted(
+        p.name for p in (data_dir / "tmp").iterdir()
+    )
 
 
 async def upload(api, body: bytes, name: str = "up", ctype: str = "application/zip", **params):
@@ -77,7 +79,11 @@ async def test_oversize_chunked_upload_is_413(api, cv_data_dir):
             write(b"\0" * 10_000)
 
     r = await api.request(
-        "POST", "datasets/upload", params={"name": "big"}, headers={"Content-Type": "application/zip"}, body_producer=producer
+        "POST",
+        "datasets/upload",
+        params={"name": "big"},
+        headers={"Content-Type": "application/zip"},
+        body_producer=producer,
     )
     assert r.code == 413
     assert leftovers(cv_data_dir) == []

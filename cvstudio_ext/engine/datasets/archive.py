@@ -190,13 +190,9 @@ def safe_extract(
             raise TooLarge(
                 f"The archive unpacks to {declared} bytes, more than the limit of {max_total_size} bytes.",
                 code="archive_too_large",
-                details=[
-                    {"uncompressed_size": declared, "max_total_size": max_total_size}
-                ],
+                details=[{"uncompressed_size": declared, "max_total_size": max_total_size}],
             )
-        if declared > RATIO_FLOOR and (
-            compressed == 0 or declared / compressed > max_ratio
-        ):
+        if declared > RATIO_FLOOR and (compressed == 0 or declared / compressed > max_ratio):
             ratio = float("inf") if compressed == 0 else declared / compressed
             raise Invalid(
                 f"The archive expands {ratio:.0f} times its compressed size (limit {max_ratio:.0f}); "
@@ -211,10 +207,7 @@ def safe_extract(
                 ],
             )
         for e in file_entries:
-            if (
-                e.info.compress_type == zipfile.ZIP_STORED
-                and e.info.compress_size != e.info.file_size
-            ):
+            if e.info.compress_type == zipfile.ZIP_STORED and e.info.compress_size != e.info.file_size:
                 raise Invalid(
                     f"The archive entry {e.info.filename!r} declares inconsistent sizes.",
                     code="archive_bomb",
@@ -237,9 +230,7 @@ def safe_extract(
     )
 
 
-def _write_all(
-    zf: zipfile.ZipFile, entries: list[_Entry], dest: Path, max_total_size: int
-) -> int:
+def _write_all(zf: zipfile.ZipFile, entries: list[_Entry], dest: Path, max_total_size: int) -> int:
     real_dest = os.path.realpath(dest)
     total = 0
     for e in entries:
@@ -284,9 +275,7 @@ def _write_all(
                 raise Invalid(
                     f"The archive entry {name!r} is shorter than its header declares.",
                     code="corrupt_archive",
-                    details=[
-                        {"entry": name, "declared": e.info.file_size, "actual": written}
-                    ],
+                    details=[{"entry": name, "declared": e.info.file_size, "actual": written}],
                 )
         except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
             raise Invalid(
@@ -304,9 +293,7 @@ def _write_all(
         except FileExistsError:
             raise _unsafe(name, "unpacks onto an existing path") from None
         except UnicodeEncodeError:
-            raise _unsafe(
-                name, "name cannot be represented on this file system"
-            ) from None
+            raise _unsafe(name, "name cannot be represented on this file system") from None
         except OSError as exc:
             if exc.errno in (
                 errno.ENAMETOOLONG,

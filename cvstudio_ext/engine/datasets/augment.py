@@ -94,9 +94,7 @@ _ALLOWED_NAMES = (
 # anything taking callables or file paths are deliberately absent.
 
 TRANSFORMS: dict[str, type] = {
-    name: getattr(A, name)
-    for name in _ALLOWED_NAMES
-    if isinstance(getattr(A, name, None), type)
+    name: getattr(A, name) for name in _ALLOWED_NAMES if isinstance(getattr(A, name, None), type)
 }
 
 # Upper bounds on numeric values (anywhere inside the value) of parameters whose size
@@ -206,12 +204,8 @@ def describe_transforms() -> list[dict[str, Any]]:
     catalogue = []
     for name, cls in TRANSFORMS.items():
         sig = inspect.signature(cls.__init__)
-        schema_fields = (
-            getattr(getattr(cls, "InitSchema", None), "model_fields", {}) or {}
-        )
-        targets = [
-            getattr(t, "value", str(t)) for t in getattr(cls, "_targets", ()) or ()
-        ]
+        schema_fields = getattr(getattr(cls, "InitSchema", None), "model_fields", {}) or {}
+        targets = [getattr(t, "value", str(t)) for t in getattr(cls, "_targets", ()) or ()]
         params = []
         for pname in _param_names(cls):
             p = sig.parameters[pname]
@@ -221,9 +215,7 @@ def describe_transforms() -> list[dict[str, Any]]:
                 "name": pname,
                 "type": _type_name(annotation),
                 "required": p.default is inspect.Parameter.empty,
-                "default": None
-                if p.default is inspect.Parameter.empty
-                else _json_safe(p.default),
+                "default": None if p.default is inspect.Parameter.empty else _json_safe(p.default),
             }
             bounds = _constraints(field) if field is not None else {}
             if pname in _PARAM_CAPS:
@@ -278,9 +270,7 @@ def _check_literal(value: Any, where: str, depth: int = 0) -> Any:
                 raise ValueError(f"{where} has a non-string key")  # noqa: TRY004 - becomes a 422
             out[k] = _check_literal(v, where, depth + 1)
         return out
-    raise ValueError(
-        f"{where} must be a JSON number, string, boolean, null, list or object"
-    )
+    raise ValueError(f"{where} must be a JSON number, string, boolean, null, list or object")
 
 
 def _numbers(value: Any):
@@ -320,9 +310,7 @@ def validate_pipeline(pipeline: Any) -> list[PipelineStep]:
     its errors become 422s naming the step, the transform and the parameter.
     """
     if not isinstance(pipeline, list):
-        raise Invalid(
-            'The pipeline must be a list of steps like {"type": "HorizontalFlip", "p": 0.5}.'
-        )
+        raise Invalid('The pipeline must be a list of steps like {"type": "HorizontalFlip", "p": 0.5}.')
     if len(pipeline) > MAX_STEPS:
         raise Invalid(
             f"The pipeline has {len(pipeline)} steps; at most {MAX_STEPS} are allowed.",
@@ -368,9 +356,7 @@ def validate_pipeline(pipeline: Any) -> list[PipelineStep]:
                 raise Invalid(
                     f"Parameter {key!r} of {name} (step {index}) is invalid: {exc}.",
                     code="invalid_param",
-                    details=[
-                        {"step": index, "type": name, "param": key, "reason": str(exc)}
-                    ],
+                    details=[{"step": index, "type": name, "param": key, "reason": str(exc)}],
                 ) from None
             cap = _PARAM_CAPS.get(key)
             if cap is not None and any(abs(v) > cap for v in _numbers(params[key])):
@@ -385,16 +371,12 @@ def validate_pipeline(pipeline: Any) -> list[PipelineStep]:
             step.build()
         except (ValueError, TypeError, AssertionError) as exc:
             param, reason = _error_from_validation(exc)
-            where = (
-                f"parameter {param!r} of {name}" if param else f"parameters for {name}"
-            )
+            where = f"parameter {param!r} of {name}" if param else f"parameters for {name}"
             reason = re.sub(r"^(Value|Assertion) error, ", "", reason).rstrip(".")
             raise Invalid(
                 f"Invalid {where} (step {index}): {reason}.",
                 code="invalid_param",
-                details=[
-                    {"step": index, "type": name, "param": param, "reason": reason}
-                ],
+                details=[{"step": index, "type": name, "param": param, "reason": reason}],
             ) from None
         steps.append(step)
     return steps
@@ -450,9 +432,7 @@ def _as_rgb_uint8(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
-def _clip_boxes(
-    boxes: list, class_ids: list, width: int, height: int
-) -> tuple[list[list[float]], list[int]]:
+def _clip_boxes(boxes: list, class_ids: list, width: int, height: int) -> tuple[list[list[float]], list[int]]:
     """Clip boxes to the image (albumentations rejects out-of-bounds COCO boxes) and drop empty ones."""
     if len(boxes) != len(class_ids):
         raise Invalid(
@@ -481,11 +461,7 @@ def _clip_boxes(
 
 def _png_base64(image: np.ndarray) -> str:
     if image.dtype != np.uint8:
-        scale = (
-            255.0
-            if image.dtype.kind == "f" and float(image.max(initial=0)) <= 1.0
-            else 1.0
-        )
+        scale = 255.0 if image.dtype.kind == "f" and float(image.max(initial=0)) <= 1.0 else 1.0
         image = np.clip(image * scale, 0, 255).astype(np.uint8)
     if image.ndim == 3 and image.shape[2] == 3:
         image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
@@ -510,21 +486,13 @@ def augment(
     One Compose seeded with `seed` draws all samples in turn, so the same request gives
     the same pictures and the samples within it differ from each other.
     """
-    if (
-        isinstance(count, bool)
-        or not isinstance(count, int)
-        or not 1 <= count <= MAX_COUNT
-    ):
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
         raise Invalid(
             f"count must be an integer from 1 to {MAX_COUNT}.",
             details=[{"count": count}],
         )
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32
-    ):
-        raise Invalid(
-            "seed must be an integer from 0 to 2**32 - 1.", details=[{"seed": seed}]
-        )
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32):
+        raise Invalid("seed must be an integer from 0 to 2**32 - 1.", details=[{"seed": seed}])
     steps = validate_pipeline(pipeline)
     image = _as_rgb_uint8(image)
     height, width = image.shape[:2]
@@ -548,9 +516,7 @@ def augment(
             ) from None
         annotations = [
             {"class_id": int(cid), "bbox": [round(float(v), 3) for v in box]}
-            for box, cid in zip(
-                np.asarray(out["bboxes"]).reshape(-1, 4).tolist(), out["class_ids"]
-            )
+            for box, cid in zip(np.asarray(out["bboxes"]).reshape(-1, 4).tolist(), out["class_ids"])
         ]
         samples.append({"image": _png_base64(out["image"]), "annotations": annotations})
     return samples

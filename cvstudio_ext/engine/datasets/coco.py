@@ -11,18 +11,27 @@ A JSON does not name its image folder, so each file's images are looked for besi
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ...errors import Unsupported
-from .records import AnnotationRecord, Candidate, ImageRecord, ParsedDataset, ParsedIssue
+from .records import (
+    AnnotationRecord,
+    Candidate,
+    ImageRecord,
+    ParsedDataset,
+    ParsedIssue,
+)
 from .walk import (
     Listing,
     get_listing,
     join_rel,
+    no_gc,
     normalize_split,
     outside_issue,
     read_text,
@@ -31,6 +40,26 @@ from .walk import (
 )
 
 HEAD_BYTES = 64 * 1024
+
+# AnnotationRecord is built positionally in the hot loop; fall back to keywords if its
+# field order ever changes.
+_AR_ORDER = (
+    "class_id",
+    "source_class",
+    "bbox",
+    "norm_bbox",
+    "area",
+    "iscrowd",
+    "difficult",
+    "segmentation",
+)
+_POSITIONAL_OK = tuple(f.name for f in fields(AnnotationRecord))[: len(_AR_ORDER)] == _AR_ORDER
+
+
+def _ar_kw(*args: Any) -> AnnotationRecord:
+    return AnnotationRecord(**dict(zip(_AR_ORDER, args)))
+
+
 MAX_ISSUES_PER_FILE = 1000
 
 # file-name prefixes of COCO files that are not instances
@@ -43,7 +72,14 @@ _NAME_KINDS = (
     ("image_info", "image_info"),
     ("labels", "labels"),
 )
-NON_INSTANCE_KINDS = ("keypoints", "captions", "panoptic", "stuff", "image_info", "labels")
+NON_INSTANCE_KINDS = (
+    "keypoints",
+    "captions",
+    "panoptic",
+    "stuff",
+    "image_info",
+    "labels",
+)
 _MASK_DIR_PREFIXES = ("panoptic", "stuffthingmaps", "stuff_")
 
 
@@ -85,7 +121,11 @@ def kind_from_data(data: Any) -> str | None:
     """The kind of a parsed JSON, or None when it is not COCO."""
     if not isinstance(data, dict):
         return None
-    images, anns, cats = data.get("images"), data.get("annotations"), data.get("categories")
+    images, anns, cats = (
+        data.get("images"),
+        data.get("annotations"),
+        data.get("categories"),
+    )
     if not isinstance(images, list) or not (isinstance(anns, list) or isinstance(cats, list)):
         return None
     anns = anns if isinstance(anns, list) else []
@@ -108,6 +148,10 @@ def kind_from_data(data: Any) -> str | None:
 
 def scan_json_files(root: Path, listing: Listing) -> list[tuple[str, str]]:
     """Every COCO-looking JSON with its kind ("instances", "keypoints", ...), cheaply."""
+    return list(listing.memo("coco.json_kinds", lambda: _scan_json_files(Path(root), listing)))  # type: ignore[arg-type]
+
+
+def _scan_json_files(root: Path, listing: Listing) -> list[tuple[str, str]]:
     out = []
     for rel in listing.files:
         if not rel.lower().endswith(".json"):
@@ -179,7 +223,11 @@ def detect(root: Path, listing: Listing | None = None) -> Candidate | None:
         "detection",
         score,
         reason,
-        details={"annotation_files": inst, "images": len(_disk_images(listing, files)), "splits": splits},
+        details={
+            "annotation_files": inst,
+            "images": len(_disk_images(listing, files)),
+            "splits": splits,
+        },
     )
 
 
@@ -204,7 +252,15 @@ class _IssueSink:
         self.issues = issues
         self.counts: dict[tuple[str, str], int] = {}
 
-    def add(self, kind: str, file: str | None, detail: str, idx: int | None = None, *, source: str) -> None:
+    def add(
+        self,
+        kind: str,
+        file: str | None,
+        detail: str,
+        idx: int | None = None,
+        *,
+        source: str,
+    ) -> None:
         key = (kind, source)
         n = self.counts.get(key, 0) + 1
         self.counts[key] = n
@@ -215,13 +271,23 @@ class _IssueSink:
         for (kind, source), n in self.counts.items():
             if n > MAX_ISSUES_PER_FILE:
                 self.issues.append(
-                    ParsedIssue(kind, source, f"{n - MAX_ISSUES_PER_FILE} more {kind} issues in {source} not listed")
+                    ParsedIssue(
+                        kind,
+                        source,
+                        f"{n - MAX_ISSUES_PER_FILE} more {kind} issues in {source} not listed",
+                    )
                 )
 
 
 def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
+    """Parse every instances JSON under `root` into one dataset."""
     root = Path(root)
     listing = get_listing(root, listing)
+    with no_gc():
+        return _read(root, listing)
+
+
+def _read(root: Path, listing: Listing) -> ParsedDataset:
     files = scan_json_files(root, listing)
     inst = [r for r, k in files if k == "instances"]
     if not inst:
@@ -246,7 +312,7 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
     for rel in inst:
         try:
             with open(root / rel, "rb") as fh:
-                data = json.load(fh)
+                data = orjson.loads(fh.read())
         except (OSError, ValueError, RecursionError) as exc:
             issues.append(ParsedIssue("malformed_annotation", rel, f"JSON does not parse: {exc}"))
             continue
@@ -255,7 +321,13 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
             if kind is not None:
                 skipped[rel] = kind
             else:
-                issues.append(ParsedIssue("malformed_annotation", rel, "not a COCO file (no images/annotations lists)"))
+                issues.append(
+                    ParsedIssue(
+                        "malformed_annotation",
+                        rel,
+                        "not a COCO file (no images/annotations lists)",
+                    )
+                )
             continue
         split, raw = split_of(rel)
         parsed.append((rel, data, split, raw))
@@ -268,7 +340,12 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
             try:
                 hash(cid)
             except TypeError:
-                sink.add("malformed_annotation", rel, f"category id {cid!r} is not a number", source=rel)
+                sink.add(
+                    "malformed_annotation",
+                    rel,
+                    f"category id {cid!r} is not a number",
+                    source=rel,
+                )
                 continue
             name = str(c.get("name", cid))
             if cid in categories and categories[cid] != name:
@@ -294,7 +371,7 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
         bases = _bases(rel, raw, split)
         imgs = data.get("images")
         if not isinstance(imgs, list):
-            sink.add("malformed_annotation", rel, "\"images\" is not a list", source=rel)
+            sink.add("malformed_annotation", rel, '"images" is not a list', source=rel)
             imgs = []
         # choose the image folder that holds most of the first images
         hits = [0] * len(bases)
@@ -309,14 +386,21 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
         best_i = max(range(len(bases)), key=lambda i: (hits[i], -i))
         best = bases[best_i]
         if hits[best_i] == 0:
-            best = bases[0]
-        others = [b for b in bases if b != best]
+            best = _default_base(rel, bases, listing)
+        # only folders that exist can hold an image
+        others = [b for b in bases if b != best and (b == "" or b in listing.dirs)]
+        best_pre = f"{best}/" if best else ""
         base_split.setdefault(best, split)
 
         by_id: dict[Any, ImageRecord | None] = {}
         for im in imgs:
             if not isinstance(im, dict):
-                sink.add("malformed_annotation", rel, "image entry is not an object", source=rel)
+                sink.add(
+                    "malformed_annotation",
+                    rel,
+                    "image entry is not an object",
+                    source=rel,
+                )
                 continue
             fn, iid = im.get("file_name"), im.get("id")
             try:
@@ -324,19 +408,43 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
             except TypeError:
                 iid = None
             if not isinstance(fn, str) or not fn.strip() or iid is None:
-                sink.add("malformed_annotation", rel, f"image entry without file_name or id: {str(im)[:80]}", source=rel)
+                sink.add(
+                    "malformed_annotation",
+                    rel,
+                    f"image entry without file_name or id: {str(im)[:80]}",
+                    source=rel,
+                )
                 continue
             if iid in by_id:
-                sink.add("malformed_annotation", rel, f"image id {iid} appears twice; kept the first", source=rel)
+                sink.add(
+                    "malformed_annotation",
+                    rel,
+                    f"image id {iid} appears twice; kept the first",
+                    source=rel,
+                )
                 continue
-            path = _locate(fn, best, others, fs)
+            if "\\" in fn or "/." in fn or fn.startswith((".", "/")) or "//" in fn:
+                path = _locate(fn, best, others, fs)
+            else:
+                path = best_pre + fn
+                if path not in fs:
+                    for b in others:
+                        k = f"{b}/{fn}" if b else fn
+                        if k in fs:
+                            path = k
+                            break
             if path is None:
                 sink.add("missing_file", rel, outside_issue(fn, rel).detail, source=rel)
                 by_id[iid] = None
                 continue
             rec = records.get(path)
             if rec is None:
-                rec = ImageRecord(file=path, split=split, width=_dim(im.get("width")), height=_dim(im.get("height")))
+                rec = ImageRecord(
+                    file=path,
+                    split=split,
+                    width=_dim(im.get("width")),
+                    height=_dim(im.get("height")),
+                )
                 records[path] = rec
                 order.append(rec)
             by_id[iid] = rec
@@ -344,9 +452,14 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
         anns = data.get("annotations")
         if not isinstance(anns, list):
             if anns is not None:
-                sink.add("malformed_annotation", rel, "\"annotations\" is not a list", source=rel)
+                sink.add(
+                    "malformed_annotation",
+                    rel,
+                    '"annotations" is not a list',
+                    source=rel,
+                )
             anns = []
-        AR = AnnotationRecord
+        AR = AnnotationRecord if _POSITIONAL_OK else _ar_kw
         get_img = by_id.get
         get_cat = cat_index.get
         for n, a in enumerate(anns):
@@ -368,18 +481,28 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
                 bb = None
                 if bbox is not None:
                     if type(bbox) is list and len(bbox) == 4:
-                        bb = (float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3]))
-                    else:
-                        sink.add("malformed_annotation", rel, f"annotation {a.get('id', n)}: bbox {str(bbox)[:60]} is not [x, y, w, h]", source=rel)
+                        x, y, w, h = bbox
+                        bb = (x, y, w, h) if _NUMBER >= {type(x), type(y), type(w), type(h)} else None
+                    if bb is None:
+                        sink.add(
+                            "malformed_annotation",
+                            rel,
+                            f"annotation {a.get('id', n)}: bbox {str(bbox)[:60]} is not [x, y, w, h]",
+                            source=rel,
+                        )
                 seg = a.get("segmentation")
                 area = a.get("area")
+                ta = type(area)
+                # positional: class_id, source_class, bbox, norm_bbox, area, iscrowd, difficult, segmentation
                 ann = AR(
-                    class_id=ci,
-                    source_class=None if ci is not None else str(cid),
-                    bbox=bb,
-                    area=float(area) if type(area) in (int, float) else None,
-                    iscrowd=bool(a.get("iscrowd")),
-                    segmentation=seg if seg else None,
+                    ci,
+                    None if ci is not None else str(cid),
+                    bb,
+                    None,
+                    area if ta is float else (float(area) if ta is int else None),
+                    bool(a.get("iscrowd")),
+                    False,
+                    seg or None,
                 )
                 anns_list = rec.annotations
                 if ci is None:
@@ -392,7 +515,12 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
                     )
                 anns_list.append(ann)
             except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
-                sink.add("malformed_annotation", rel, f"annotation #{n} is malformed: {str(a)[:80]}", source=rel)
+                sink.add(
+                    "malformed_annotation",
+                    rel,
+                    f"annotation #{n} is malformed: {str(a)[:80]}",
+                    source=rel,
+                )
     sink.close()
 
     # image files on disk that no JSON lists (mask folders left out)
@@ -409,7 +537,30 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
     meta: dict[str, Any] = {"class_map": class_map, "annotation_files": read_files}
     if skipped:
         meta["skipped_files"] = skipped
-    return ParsedDataset(format="coco", task="detection", classes=classes, images=order, meta=meta, issues=issues)
+    return ParsedDataset(
+        format="coco",
+        task="detection",
+        classes=classes,
+        images=order,
+        meta=meta,
+        issues=issues,
+    )
+
+
+def _default_base(rel: str, bases: list[str], listing: Listing) -> str:
+    """Where to name images when none of a JSON's images exist: the first candidate folder
+    holding images, else beside the JSON (its parent when the JSON sits in annotations/)."""
+    with_images = {posixpath.dirname(f) for f in listing.images()}
+    for b in bases:
+        if b in with_images:
+            return b
+    jdir = posixpath.dirname(rel)
+    if posixpath.basename(jdir).lower() == "annotations":
+        return posixpath.dirname(jdir)
+    return jdir
+
+
+_NUMBER = {float, int}
 
 
 def _disk_images(listing: Listing, files: list[tuple[str, str]]) -> list[str]:
@@ -449,4 +600,11 @@ def _locate(fn: str, best: str, others: list[str], fs: set[str]) -> str | None:
     return j
 
 
-__all__ = ["detect", "read", "scan_json_files", "kind_from_data", "kind_from_name", "split_of"]
+__all__ = [
+    "detect",
+    "kind_from_data",
+    "kind_from_name",
+    "read",
+    "scan_json_files",
+    "split_of",
+]

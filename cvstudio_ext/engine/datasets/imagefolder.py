@@ -122,7 +122,13 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
         "split_folders": sorted(groups) if split_mode else [],
         "unlabeled_images": unlabeled,
     }
-    return ParsedDataset(format="imagefolder", task="classification", classes=classes, images=records, meta=meta)
+    return ParsedDataset(
+        format="imagefolder",
+        task="classification",
+        classes=classes,
+        images=records,
+        meta=meta,
+    )
 
 
 __all__ = ["detect", "read"]

@@ -24,10 +24,16 @@ def detect_all(root: Path, listing: Listing | None = None) -> list[Candidate]:
     root = Path(root)
     listing = get_listing(root, listing)
     out: list[Candidate] = []
-    for fn in (detect_yolo_variant, detect_coco_other, detect_cvat, detect_labelme, detect_imagenet_txt):
+    for fn in (
+        detect_yolo_variant,
+        detect_coco_other,
+        detect_cvat,
+        detect_labelme,
+        detect_imagenet_txt,
+    ):
         try:
             c = fn(root, listing)
-        except Exception:  # a look-alike probe must never break recognition
+        except Exception:  # noqa: BLE001 - a look-alike probe must never break recognition
             c = None
         if c is not None:
             out.append(c)
@@ -44,7 +50,11 @@ def detect_yolo_variant(root: Path, listing: Listing | None = None) -> Candidate
         return None
     task, why = v
     return Candidate(
-        "yolo", task, 0.97 if lay.yaml_file and "kpt_shape" in (lay.yaml_data or {}) else 0.9, why, supported=False,
+        "yolo",
+        task,
+        0.97 if lay.yaml_file and "kpt_shape" in (lay.yaml_data or {}) else 0.9,
+        why,
+        supported=False,
         details={"images": len(lay.images)},
     )
 
@@ -67,13 +77,22 @@ def detect_coco_other(root: Path, listing: Listing | None = None) -> Candidate |
 
 def detect_cvat(root: Path, listing: Listing | None = None) -> Candidate | None:
     listing = get_listing(root, listing)
-    xmls = sorted((f for f in listing.files if f.lower().endswith(".xml")), key=lambda f: (f.count("/"), f))
+    xmls = sorted(
+        (f for f in listing.files if f.lower().endswith(".xml")),
+        key=lambda f: (f.count("/"), f),
+    )
     for rel in xmls[:20]:
         head = read_text(Path(root) / rel, 8192) or ""
         if "<annotations" not in head:
             continue
         if "<version>" in head or "<meta>" in head:
-            return Candidate("cvat", "detection", 0.95, f"CVAT for images XML ({rel})", supported=False)
+            return Candidate(
+                "cvat",
+                "detection",
+                0.95,
+                f"CVAT for images XML ({rel})",
+                supported=False,
+            )
     return None
 
 
@@ -82,7 +101,13 @@ def detect_labelme(root: Path, listing: Listing | None = None) -> Candidate | No
     kinds = voc.sample_xml_kinds(root, listing)
     lm, vc = kinds.get("labelme", 0), kinds.get("voc", 0)
     if lm and lm >= vc:
-        return Candidate("labelme", "segmentation", 0.9, "LabelMe XML annotations (polygons / masks)", supported=False)
+        return Candidate(
+            "labelme",
+            "segmentation",
+            0.9,
+            "LabelMe XML annotations (polygons / masks)",
+            supported=False,
+        )
     jsons = [f for f in listing.files if f.lower().endswith(".json")]
     hits = 0
     for rel in jsons[:20]:
@@ -90,7 +115,13 @@ def detect_labelme(root: Path, listing: Listing | None = None) -> Candidate | No
         if '"shapes"' in head and '"imagePath"' in head:
             hits += 1
     if hits:
-        return Candidate("labelme", "segmentation", 0.9, "LabelMe JSON files (shapes + imagePath)", supported=False)
+        return Candidate(
+            "labelme",
+            "segmentation",
+            0.9,
+            "LabelMe JSON files (shapes + imagePath)",
+            supported=False,
+        )
     return None
 
 
@@ -111,7 +142,9 @@ def detect_imagenet_txt(root: Path, listing: Listing | None = None) -> Candidate
             continue
         stem = posixpath.splitext(posixpath.basename(rel))[0]
         score = 0.8 if split_name(stem) else 0.5
-        if any(posixpath.splitext(posixpath.basename(f))[0].lower().startswith(_SYNSET_NAMES) for f in txts if f != rel):
+        if any(
+            posixpath.splitext(posixpath.basename(f))[0].lower().startswith(_SYNSET_NAMES) for f in txts if f != rel
+        ):
             score += 0.1
         if best is None or score > best[0]:
             best = (score, rel)
@@ -121,16 +154,16 @@ def detect_imagenet_txt(root: Path, listing: Listing | None = None) -> Candidate
         "imagenet_txt",
         "classification",
         round(best[0], 3),
-        f"ImageNet-style list {best[1]} (\"<image> <class index>\" lines)",
+        f'ImageNet-style list {best[1]} ("<image> <class index>" lines)',
         supported=False,
     )
 
 
 __all__ = [
     "detect_all",
-    "detect_yolo_variant",
     "detect_coco_other",
     "detect_cvat",
-    "detect_labelme",
     "detect_imagenet_txt",
+    "detect_labelme",
+    "detect_yolo_variant",
 ]

@@ -29,8 +29,7 @@ FORMAT_LABELS = {
     "imagenet_txt": "ImageNet text-list",
 }
 SUPPORTED_TEXT = (
-    "supported formats are YOLO (detection, segmentation), COCO instances, Pascal VOC "
-    "and class folders (ImageFolder)"
+    "supported formats are YOLO (detection, segmentation), COCO instances, Pascal VOC and class folders (ImageFolder)"
 )
 _NOT_FOUND_HINT = {
     "yolo": "no YOLO label files (class cx cy w h rows) or data.yaml with names were found",
@@ -148,7 +147,9 @@ def read_dataset(root: Path, format: str | None = None) -> ParsedDataset:
                 la = lookalikes.detect_coco_other(root, listing)
                 if la is not None:
                     raise Unsupported(f"{la.reason}; only COCO instances (boxes) is supported")
-            raise Invalid(f"{os.path.basename(root) or root} is not a {FORMAT_LABELS[fmt]} dataset: {_NOT_FOUND_HINT[fmt]}")
+            raise Invalid(
+                f"{os.path.basename(root) or root} is not a {FORMAT_LABELS[fmt]} dataset: {_NOT_FOUND_HINT[fmt]}"
+            )
         return mod.read(root, listing)
     cands = _candidates(root, listing)
     if not cands:
@@ -159,4 +160,4 @@ def read_dataset(root: Path, format: str | None = None) -> ParsedDataset:
     return READERS[best.format].read(root, listing)
 
 
-__all__ = ["Recognition", "recognize", "read_dataset", "READERS", "FORMAT_LABELS"]
+__all__ = ["FORMAT_LABELS", "READERS", "Recognition", "read_dataset", "recognize"]

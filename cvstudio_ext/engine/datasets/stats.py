@@ -26,31 +26,38 @@ def histogram(values: np.ndarray, bins: int = 20) -> dict[str, list[float]]:
 
 def compute_stats(index: DatasetIndex, image_ids: list[int], annotation_ids: list[int]) -> dict[str, Any]:
     """`image_ids`/`annotation_ids` are the stored ids, in index order, for the issue list."""
-    present = [im for im in index.images if im.present]
-    widths = np.array([im.width for im in present if im.width], dtype=np.float64)
-    heights = np.array([im.height for im in present if im.height], dtype=np.float64)
-    boxes = np.array([a.bbox for a in index.annotations if a.bbox is not None], dtype=np.float64).reshape(-1, 4)
-    w, h = boxes[:, 2], boxes[:, 3]
-    positive = (w > 0) & (h > 0)
-    per_image = np.bincount(np.array([a.image for a in index.annotations], dtype=np.int64), minlength=len(index.images))
-    objects = per_image[[i for i, im in enumerate(index.images) if im.present]] if index.task != "classification" else np.array([])
-
     n = len(index.classes)
-    images_per_class = np.zeros(n, dtype=np.int64)
-    anns_per_class = np.zeros(n, dtype=np.int64)
+    present = [i for i, im in enumerate(index.images) if im.present]
+    widths = np.array([index.images[i].width or np.nan for i in present], dtype=np.float64)
+    heights = np.array([index.images[i].height or np.nan for i in present], dtype=np.float64)
+    anns_per_class = [0] * n
+    images_per_class = [0] * n
     if index.task == "classification":
         for im in index.images:
             if im.label is not None and 0 <= im.label < n:
                 images_per_class[im.label] += 1
-        anns_per_class = images_per_class.copy()
+        anns_per_class = list(images_per_class)
+        boxes = np.zeros((0, 4))
+        objects = np.array([], dtype=np.float64)
     else:
-        pairs = {(a.image, a.class_id) for a in index.annotations if a.class_id is not None}
-        for _, cid in pairs:
-            if 0 <= cid < n:
+        per_image = [0] * len(index.images)
+        flat_boxes = []
+        for i, rec in enumerate(index.records):
+            per_image[i] = len(rec.annotations)
+            seen = set()
+            for ann in rec.annotations:
+                if ann.bbox is not None:
+                    flat_boxes.append(ann.bbox)
+                cid = ann.class_id
+                if cid is not None and 0 <= cid < n:
+                    anns_per_class[cid] += 1
+                    seen.add(cid)
+            for cid in seen:
                 images_per_class[cid] += 1
-        for a in index.annotations:
-            if a.class_id is not None and 0 <= a.class_id < n:
-                anns_per_class[a.class_id] += 1
+        boxes = np.array(flat_boxes, dtype=np.float64).reshape(-1, 4)
+        objects = np.array([per_image[i] for i in present], dtype=np.float64)
+    w, h = boxes[:, 2], boxes[:, 3]
+    positive = (w > 0) & (h > 0)
 
     counts = {kind: 0 for kind in ISSUE_KINDS}
     for issue in index.issues:
@@ -69,15 +76,20 @@ def compute_stats(index: DatasetIndex, image_ids: list[int], annotation_ids: lis
         "num_images": index.num_images,
         "num_annotations": index.num_annotations,
         "classes": [
-            {"id": i, "name": name, "images": int(images_per_class[i]), "annotations": int(anns_per_class[i])}
+            {
+                "id": i,
+                "name": name,
+                "images": images_per_class[i],
+                "annotations": anns_per_class[i],
+            }
             for i, name in enumerate(index.classes)
         ],
         "splits": index.splits(),
         "image_width": histogram(widths),
         "image_height": histogram(heights),
         "box_area": histogram((w * h)[positive]),
-        "box_aspect": histogram((w / np.where(h > 0, h, 1))[positive]),
-        "objects_per_image": histogram(objects.astype(np.float64)),
+        "box_aspect": histogram((w[positive] / h[positive])),
+        "objects_per_image": histogram(objects),
         "issue_counts": counts,
         "issues": listed,
         "issues_truncated": len(index.issues) > MAX_LISTED_ISSUES,

@@ -68,9 +68,7 @@ def make_thumbnail(src: Path, dst: Path, max_side: int = 256) -> None:
     """
     src, dst = Path(src), Path(dst)
     if max_side < 1:
-        raise Invalid(
-            "Thumbnail size must be at least 1 pixel.", details=[{"max_side": max_side}]
-        )
+        raise Invalid("Thumbnail size must be at least 1 pixel.", details=[{"max_side": max_side}])
     try:
         with Image.open(src) as img:
             # JPEG can decode at 1/2, 1/4, 1/8 scale directly: much faster for big photos.
@@ -87,9 +85,7 @@ def make_thumbnail(src: Path, dst: Path, max_side: int = 256) -> None:
         ) from exc
 
     dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent
-    )
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             img.save(fh, format="JPEG", quality=THUMB_QUALITY, optimize=True)

@@ -8,6 +8,7 @@ when there is one, else from the sorted object names.
 
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 from pathlib import Path
@@ -18,7 +19,13 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as DET
 
 from ...errors import Unsupported
-from .records import AnnotationRecord, Candidate, ImageRecord, ParsedDataset, ParsedIssue
+from .records import (
+    AnnotationRecord,
+    Candidate,
+    ImageRecord,
+    ParsedDataset,
+    ParsedIssue,
+)
 from .walk import (
     IMAGE_EXTENSIONS,
     Listing,
@@ -56,7 +63,7 @@ def parse_xml(path: Path) -> tuple[Element | None, str | None]:
 
 
 def classify_xml(root_el: Element) -> str | None:
-    """"voc", "labelme", "cvat", "voc_empty" (an <annotation> with nothing telling), or None."""
+    """ "voc", "labelme", "cvat", "voc_empty" (an <annotation> with nothing telling), or None."""
     tag = _tag(root_el)
     if tag == "annotations":
         if root_el.find("version") is not None or root_el.find("meta") is not None or root_el.find("image") is not None:
@@ -79,6 +86,16 @@ def classify_xml(root_el: Element) -> str | None:
 
 
 def sample_xml_kinds(root: Path, listing: Listing, limit: int = SAMPLE_XML) -> dict[str, int]:
+    """How many of the first XML files are VOC, LabelMe, CVAT, ... (once per listing)."""
+    return dict(
+        listing.memo(
+            f"voc.xml_kinds.{limit}",
+            lambda: _sample_xml_kinds(Path(root), listing, limit),
+        )
+    )  # type: ignore[arg-type]
+
+
+def _sample_xml_kinds(root: Path, listing: Listing, limit: int) -> dict[str, int]:
     xmls = [f for f in listing.files if f.lower().endswith(".xml")]
     # VOC trees keep XML under Annotations/: look there first
     xmls.sort(key=lambda f: (not any(p.lower() in _ANN_DIRS for p in f.split("/")[:-1]), f))
@@ -95,14 +112,21 @@ def detect(root: Path, listing: Listing | None = None) -> Candidate | None:
     root = Path(root)
     listing = get_listing(root, listing)
     kinds = sample_xml_kinds(root, listing)
-    voc, empty, lm = kinds.get("voc", 0), kinds.get("voc_empty", 0), kinds.get("labelme", 0)
+    voc, empty, lm = (
+        kinds.get("voc", 0),
+        kinds.get("voc_empty", 0),
+        kinds.get("labelme", 0),
+    )
     if lm and lm >= voc:
         return None
     n_xml = sum(1 for f in listing.files if f.lower().endswith(".xml"))
     top = {d.lower() for d in listing.top_dirs()}
     if voc:
         if "annotations" in top and ("jpegimages" in top or "imagesets" in top):
-            score, reason = 0.95, "VOC tree: Annotations/ with JPEGImages/ or ImageSets/"
+            score, reason = (
+                0.95,
+                "VOC tree: Annotations/ with JPEGImages/ or ImageSets/",
+            )
         else:
             score, reason = 0.85, "Pascal VOC XML files with <object><bndbox>"
         if lm:
@@ -127,7 +151,7 @@ def _float(text: str | None) -> float | None:
         v = float(text.strip())
     except ValueError:
         return None
-    return v if v == v and v not in (float("inf"), float("-inf")) else None
+    return v if math.isfinite(v) else None
 
 
 def _dim(text: str | None) -> int | None:
@@ -136,7 +160,10 @@ def _dim(text: str | None) -> int | None:
 
 
 def _read_labelmap(root: Path, listing: Listing) -> tuple[list[str], str] | None:
-    cands = sorted((f for f in listing.files if posixpath.basename(f).lower() == "labelmap.txt"), key=lambda f: (f.count("/"), f))
+    cands = sorted(
+        (f for f in listing.files if posixpath.basename(f).lower() == "labelmap.txt"),
+        key=lambda f: (f.count("/"), f),
+    )
     if not cands:
         return None
     rel = cands[0]
@@ -159,7 +186,10 @@ def _split_lists(root: Path, listing: Listing) -> dict[tuple[str, str], str]:
             by_kind.setdefault(m.group(2), []).append((m.group(1), m.group(3), f))
     out: dict[tuple[str, str], str] = {}
     for kind in ("Main", "Segmentation", "Layout", "Action"):
-        entries = sorted(by_kind.get(kind, []), key=lambda e: (_SPLIT_PRIORITY.get(e[1].lower(), 9), e[1]))
+        entries = sorted(
+            by_kind.get(kind, []),
+            key=lambda e: (_SPLIT_PRIORITY.get(e[1].lower(), 9), e[1]),
+        )
         for prefix, raw, f in entries:
             split = split_name(raw) or raw
             for line in text_lines(root / f) or []:
@@ -183,8 +213,7 @@ def _image_dirs_for(xml_rel: str) -> tuple[list[str], str]:
             preferred = "/".join(pre + ["JPEGImages"] + post)
             break
     dirs.append(xd)
-    for name in _IMG_DIR_NAMES:
-        dirs.append(name)
+    dirs.extend(_IMG_DIR_NAMES)
     dirs.append("")
     return list(dict.fromkeys(dirs)), preferred
 
@@ -259,7 +288,13 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
                 path = join_rel(preferred, xml_stem + ".jpg")
             if path is None:
                 n = len(el.findall("object"))
-                issues.append(ParsedIssue("missing_file", rel, f"no image for this XML inside the dataset; {n} objects dropped"))
+                issues.append(
+                    ParsedIssue(
+                        "missing_file",
+                        rel,
+                        f"no image for this XML inside the dataset; {n} objects dropped",
+                    )
+                )
                 continue
         rec = records.get(path)
         if rec is None:
@@ -273,16 +308,30 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
             name = (obj.findtext("name") or "").strip()
             bnd = obj.find("bndbox")
             if bnd is None:
-                issues.append(ParsedIssue("malformed_annotation", rel, f"object {oi + 1} ({name!r}) has no <bndbox>"))
+                issues.append(
+                    ParsedIssue(
+                        "malformed_annotation",
+                        rel,
+                        f"object {oi + 1} ({name!r}) has no <bndbox>",
+                    )
+                )
                 continue
             xmin, ymin = _float(bnd.findtext("xmin")), _float(bnd.findtext("ymin"))
             xmax, ymax = _float(bnd.findtext("xmax")), _float(bnd.findtext("ymax"))
             if None in (xmin, ymin, xmax, ymax):
                 issues.append(
-                    ParsedIssue("malformed_annotation", rel, f"object {oi + 1} ({name!r}): bndbox needs numeric xmin, ymin, xmax, ymax")
+                    ParsedIssue(
+                        "malformed_annotation",
+                        rel,
+                        f"object {oi + 1} ({name!r}): bndbox needs numeric xmin, ymin, xmax, ymax",
+                    )
                 )
                 continue
-            diff = (obj.findtext("difficult") or "").strip().lower() in ("1", "true", "yes")
+            diff = (obj.findtext("difficult") or "").strip().lower() in (
+                "1",
+                "true",
+                "yes",
+            )
             ann = AnnotationRecord(
                 class_id=None,
                 source_class=name,
@@ -308,7 +357,14 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
         if ci is not None:
             ann.source_class = None
         else:
-            issues.append(ParsedIssue("unknown_class", rec.file, f"object class {name!r} is not in {lm_rel}", i))
+            issues.append(
+                ParsedIssue(
+                    "unknown_class",
+                    rec.file,
+                    f"object class {name!r} is not in {lm_rel}",
+                    i,
+                )
+            )
 
     for f in disk_images:
         if f in records:
@@ -317,10 +373,20 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
         records[f] = rec
         order.append(rec)
 
-    meta: dict[str, Any] = {"xml_files": xml_read, "class_source": lm_rel or "object names"}
+    meta: dict[str, Any] = {
+        "xml_files": xml_read,
+        "class_source": lm_rel or "object names",
+    }
     if skipped:
         meta["skipped_files"] = skipped
-    return ParsedDataset(format="voc", task="detection", classes=list(classes), images=order, meta=meta, issues=issues)
+    return ParsedDataset(
+        format="voc",
+        task="detection",
+        classes=list(classes),
+        images=order,
+        meta=meta,
+        issues=issues,
+    )
 
 
 def _prefix_of(rel: str) -> str:
@@ -346,4 +412,4 @@ def _split_for(image_rel: str, xml_rel: str | None, split_map: dict[tuple[str, s
     return split_from_parts(parts) or "train"
 
 
-__all__ = ["detect", "read", "classify_xml", "parse_xml", "sample_xml_kinds"]
+__all__ = ["classify_xml", "detect", "parse_xml", "read", "sample_xml_kinds"]

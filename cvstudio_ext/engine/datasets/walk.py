@@ -9,10 +9,12 @@ with a set lookup instead of a system call.
 
 from __future__ import annotations
 
+import gc
 import os
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +24,13 @@ IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", "
 
 # Folders that hold masks or scribbles rather than dataset images.
 MASK_DIR_NAMES = frozenset(
-    {"segmentationclass", "segmentationobject", "segmentationclassaug", "masks", "scribbles"}
+    {
+        "segmentationclass",
+        "segmentationobject",
+        "segmentationclassaug",
+        "masks",
+        "scribbles",
+    }
 )
 
 KNOWN_SPLITS = ("train", "val", "test", "trainval", "minival", "dev")
@@ -129,6 +137,13 @@ class Listing:
     files: list[str]
     file_set: set[str] = field(default_factory=set)
     dirs: set[str] = field(default_factory=set)
+    # results of probes that several detectors share (YOLO layout, COCO JSON kinds, ...)
+    cache: dict[str, object] = field(default_factory=dict, repr=False)
+
+    def memo(self, key: str, make):  # type: ignore[no-untyped-def]
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
 
     @classmethod
     def scan(cls, root: Path) -> Listing:
@@ -143,6 +158,9 @@ class Listing:
 
     def images(self, exclude_dirs: Iterable[str] = ()) -> list[str]:
         """Image files, leaving out mask folders and any folder named in `exclude_dirs`."""
+        exclude_dirs = tuple(exclude_dirs)
+        if not exclude_dirs and "images()" in self.cache:
+            return list(self.cache["images()"])  # type: ignore[arg-type]
         excl = {d.lower() for d in exclude_dirs} | MASK_DIR_NAMES
         out = []
         for f in self.files:
@@ -152,6 +170,8 @@ class Listing:
             if any(p.lower() in excl for p in parts):
                 continue
             out.append(f)
+        if not exclude_dirs:
+            self.cache["images()"] = list(out)
         return out
 
     def exists(self, rel: str) -> bool:
@@ -188,7 +208,7 @@ def join_rel(base: str, ref: str) -> str | None:
     if not ref or ref.startswith("/") or re.match(r"^[A-Za-z]:/", ref):
         return None
     joined = posixpath.normpath(posixpath.join(base, ref) if base else ref)
-    if joined == ".." or joined.startswith("../") or joined.startswith("/") or joined == ".":
+    if joined in ("..", ".") or joined.startswith(("../", "/")):
         return None
     return joined
 
@@ -242,3 +262,16 @@ def split_from_parts(parts: Iterable[str]) -> str | None:
         if s:
             return s
     return None
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building millions of small objects (a
+    large JSON and its records hold no cycles); it roughly halves the time to read them."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -21,7 +21,13 @@ from typing import Any
 import yaml
 
 from ...errors import Unsupported
-from .records import AnnotationRecord, Candidate, ImageRecord, ParsedDataset, ParsedIssue
+from .records import (
+    AnnotationRecord,
+    Candidate,
+    ImageRecord,
+    ParsedDataset,
+    ParsedIssue,
+)
 from .walk import (
     Listing,
     get_listing,
@@ -65,13 +71,20 @@ class Layout:
     label_of: dict[str, str] = field(default_factory=dict)  # image rel -> label rel
     issues: list[ParsedIssue] = field(default_factory=list)
     unresolved_splits: list[str] = field(default_factory=list)
+    sample_rows: list[list[float]] | None = None
 
 
 def _load_yaml(root: Path, rel: str, issues: list[ParsedIssue]) -> dict[str, Any] | None:
     p = root / rel
     try:
         if p.stat().st_size > MAX_YAML_BYTES:
-            issues.append(ParsedIssue("malformed_annotation", rel, "YAML file too large to be a dataset description"))
+            issues.append(
+                ParsedIssue(
+                    "malformed_annotation",
+                    rel,
+                    "YAML file too large to be a dataset description",
+                )
+            )
             return None
     except OSError:
         return None
@@ -81,12 +94,20 @@ def _load_yaml(root: Path, rel: str, issues: list[ParsedIssue]) -> dict[str, Any
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        issues.append(ParsedIssue("malformed_annotation", rel, f"YAML does not parse: {str(exc).splitlines()[0]}"))
+        issues.append(
+            ParsedIssue(
+                "malformed_annotation",
+                rel,
+                f"YAML does not parse: {str(exc).splitlines()[0]}",
+            )
+        )
         return None
     return data if isinstance(data, dict) else None
 
 
-def find_yaml(root: Path, listing: Listing, issues: list[ParsedIssue] | None = None) -> tuple[str, dict[str, Any]] | None:
+def find_yaml(
+    root: Path, listing: Listing, issues: list[ParsedIssue] | None = None
+) -> tuple[str, dict[str, Any]] | None:
     """The dataset YAML at the root (one with `names`, `nc` or split keys)."""
     issues = issues if issues is not None else []
     cands = [f for f in listing.files if "/" not in f and f.lower().endswith((".yaml", ".yml"))]
@@ -222,6 +243,11 @@ def _split_from_path(img: str, listing: Listing) -> str:
 
 
 def build_layout(root: Path, listing: Listing) -> Layout:
+    """The YOLO layout of a folder (computed once per listing)."""
+    return listing.memo("yolo.layout", lambda: _build_layout(Path(root), listing))  # type: ignore[return-value]
+
+
+def _build_layout(root: Path, listing: Listing) -> Layout:
     lay = Layout()
     found = find_yaml(root, listing, lay.issues)
     images = listing.images()
@@ -344,6 +370,12 @@ def _parse_row(line: str) -> tuple[int, list[float]] | str:
 
 
 def _sample_rows(root: Path, lay: Layout, limit: int = SAMPLE_LABEL_FILES) -> list[list[float]]:
+    if lay.sample_rows is None:
+        lay.sample_rows = _read_sample_rows(root, lay, limit)
+    return lay.sample_rows
+
+
+def _read_sample_rows(root: Path, lay: Layout, limit: int) -> list[list[float]]:
     rows = []
     for n, lab in enumerate(sorted(set(lay.label_of.values()))):
         if n >= limit:
@@ -380,13 +412,19 @@ def variant(root: Path, listing: Listing | None = None, lay: Layout | None = Non
     lay = lay or build_layout(root, listing)
     data = lay.yaml_data or {}
     if "kpt_shape" in data or "flip_idx" in data:
-        return "pose", f"{lay.yaml_file} declares kpt_shape {data.get('kpt_shape')!r} (YOLO pose keypoints)"
+        return (
+            "pose",
+            f"{lay.yaml_file} declares kpt_shape {data.get('kpt_shape')!r} (YOLO pose keypoints)",
+        )
     task = str(data.get("task", "")).lower()
     if task in ("pose", "obb"):
         return task, f"{lay.yaml_file} says task: {task}"
     rows = _sample_rows(root, lay)
     if _is_obb_rows(rows):
-        return "obb", "every label line has 8 coordinates forming a rotated rectangle (YOLO OBB)"
+        return (
+            "obb",
+            "every label line has 8 coordinates forming a rotated rectangle (YOLO OBB)",
+        )
     long_rows = [v for v in rows if len(v) > 4]
     lengths = {len(v) for v in long_rows}
     if (
@@ -397,7 +435,10 @@ def variant(root: Path, listing: Listing | None = None, lay: Layout | None = Non
         and all(vis in (0.0, 1.0, 2.0) for v in long_rows for vis in v[6::3])
     ):
         k = (len(long_rows[0]) - 4) // 3
-        return "pose", f"label lines have a box plus {k} keypoint{'s' if k != 1 else ''} (x y visibility)"
+        return (
+            "pose",
+            f"label lines have a box plus {k} keypoint{'s' if k != 1 else ''} (x y visibility)",
+        )
     return None
 
 
@@ -538,13 +579,24 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
         classes = [str(i) for i in range(max_id + 1)]
         class_map = {str(i): i for i in range(max_id + 1)}
         for rec, idx, ann in pending_unknown:
-            issues.append(ParsedIssue("unknown_class", rec.file, f"negative class id {ann.source_class}", idx))
+            issues.append(
+                ParsedIssue(
+                    "unknown_class",
+                    rec.file,
+                    f"negative class id {ann.source_class}",
+                    idx,
+                )
+            )
     used_labels = set(lay.label_of.values())
     for f in listing.files:
         if f in used_labels or not f.lower().endswith(".txt"):
             continue
         parts = f.split("/")
-        if len(parts) > 1 and any(p.lower() in _LABEL_DIR_LOWER for p in parts[:-1]) and parts[-1].lower() != "classes.txt":
+        if (
+            len(parts) > 1
+            and any(p.lower() in _LABEL_DIR_LOWER for p in parts[:-1])
+            and parts[-1].lower() != "classes.txt"
+        ):
             issues.append(ParsedIssue("missing_file", f, "label file has no matching image"))
     meta: dict[str, Any] = {
         "class_map": class_map,
@@ -568,4 +620,4 @@ def read(root: Path, listing: Listing | None = None) -> ParsedDataset:
     )
 
 
-__all__ = ["detect", "read", "variant", "build_layout", "names_from_yaml", "split_name"]
+__all__ = ["build_layout", "detect", "names_from_yaml", "read", "split_name", "variant"]

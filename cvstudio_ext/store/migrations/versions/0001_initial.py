@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 21:54:46.695145
+Create Date: 2026-11-28 22:07:19.509930
 """
 
 from alembic import op
@@ -33,8 +33,16 @@ def upgrade() -> None:
         sa.Column("num_annotations", sa.Integer(), nullable=False),
         sa.Column("splits", sa.JSON(), nullable=False),
         sa.Column("meta", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("owner", "name", name="uq_datasets_owner_name"),
     )
@@ -45,7 +53,11 @@ def upgrade() -> None:
         "user_config",
         sa.Column("owner", sa.String(length=255), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+        ),
         sa.PrimaryKeyConstraint("owner"),
     )
     op.create_table(
@@ -71,12 +83,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("images", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_images_dataset_id"), ["dataset_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_images_dataset_split", ["dataset_id", "split"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_images_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index("ix_images_dataset_split", ["dataset_id", "split"], unique=False)
 
     op.create_table(
         "annotations",
@@ -92,7 +100,7 @@ def upgrade() -> None:
         sa.Column("area", sa.Float(), nullable=True),
         sa.Column("iscrowd", sa.Boolean(), nullable=False),
         sa.Column("difficult", sa.Boolean(), nullable=False),
-        sa.Column("segmentation", sa.JSON(), nullable=True),
+        sa.Column("segmentation", sa.JSON(none_as_null=True), nullable=True),
         sa.ForeignKeyConstraint(["dataset_id"], ["datasets.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["image_id"], ["images.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
@@ -103,12 +111,7 @@ def upgrade() -> None:
             ["dataset_id", "class_id", "image_id"],
             unique=False,
         )
-        batch_op.create_index(
-            batch_op.f("ix_annotations_dataset_id"), ["dataset_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_annotations_image_id"), ["image_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_annotations_image_id"), ["image_id"], unique=False)
 
     op.create_table(
         "dataset_issues",
@@ -123,12 +126,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("dataset_issues", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_dataset_issues_dataset_id"), ["dataset_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_dataset_issues_image_id"), ["image_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_dataset_issues_dataset_id"), ["dataset_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_dataset_issues_image_id"), ["image_id"], unique=False)
 
 
 def downgrade() -> None:
@@ -139,7 +138,6 @@ def downgrade() -> None:
     op.drop_table("dataset_issues")
     with op.batch_alter_table("annotations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_annotations_image_id"))
-        batch_op.drop_index(batch_op.f("ix_annotations_dataset_id"))
         batch_op.drop_index("ix_annotations_dataset_class")
 
     op.drop_table("annotations")
