@@ -18,11 +18,13 @@ def make_coco(root: Path, images: int = 100_000, boxes: int = 1_000_000, seed: i
     img_dir = root / "images" / "train"
     img_dir.mkdir(parents=True, exist_ok=True)
     (root / "annotations").mkdir(parents=True, exist_ok=True)
-    proto = root / "proto.jpg"
+    protos = root.parent / f"{root.name}-protos"  # outside the dataset, which it would join
+    protos.mkdir(parents=True, exist_ok=True)
+    proto = protos / "proto.jpg"
     Image.new("RGB", (64, 48), (120, 30, 200)).save(proto, quality=80)
     for i in range(images):
         # ext4 allows 65,000 links to one inode: start a fresh copy every 50,000
-        source = root / f"proto{i // 50_000}.jpg"
+        source = protos / f"proto{i // 50_000}.jpg"
         if not source.exists():
             source.write_bytes(proto.read_bytes())
         target = img_dir / f"{i:07d}.jpg"

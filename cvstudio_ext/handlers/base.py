@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from http.client import responses
 from typing import Any, ClassVar, TypeVar
 
-from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider
+import orjson
 from jupyter_server.auth.decorator import authorized
+from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -183,7 +184,7 @@ class CVStudioHandler(ExtensionHandlerMixin, APIHandler):
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
-        self.finish(json.dumps(data))
+        self.finish(orjson.dumps(data))
 
 
 class NotFoundHandler(CVStudioHandler):

@@ -38,6 +38,14 @@ async def test_register_class_folders_and_read_back(api, jp_root_dir):
     only_b = (await api.get(f"datasets/{ds['id']}/images", params={"class_id": 1})).json
     assert only_b["total"] == 5 and all(i["label_name"] == "b" for i in only_b["items"])
 
+    everything = (await api.get(f"datasets/{ds['id']}/images", params={"limit": 500})).json
+    ids = [i["id"] for i in everything["items"]]
+    assert everything["total"] == 10 and ids == list(range(ids[0], ids[0] + 10))  # one block, as paging assumes
+    window = (await api.get(f"datasets/{ds['id']}/images", params={"offset": 3, "limit": 4})).json
+    assert [i["id"] for i in window["items"]] == ids[3:7] and window["total"] == 10
+    past = (await api.get(f"datasets/{ds['id']}/images", params={"offset": 50})).json
+    assert past == {"items": [], "total": 10}
+
     listed = (await api.get("datasets", params={"q": "dig", "format": "imagefolder"})).json
     assert listed["total"] == 1 and listed["items"][0]["id"] == ds["id"]
     assert (await api.get("datasets", params={"task": "detection"})).json["total"] == 0

@@ -1,0 +1,51 @@
+"""`make bench`: every benchmark, each against a baseline measured in the same run.
+
+Options: `--small` runs at a tenth of the sizes (a quick check, not the README figures);
+`--only datasets|start` picks one group. Results go to bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+from .datasets import bench_datasets, bench_server_start
+
+HERE = Path(__file__).parent
+
+
+def main() -> None:
+    os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--small", action="store_true", help="a tenth of the sizes")
+    parser.add_argument("--only", choices=("datasets", "start"))
+    args = parser.parse_args()
+    work = HERE / ".work"
+    work.mkdir(exist_ok=True)
+    images, boxes = (10_000, 100_000) if args.small else (100_000, 1_000_000)
+    results = []
+    if args.only in (None, "datasets"):
+        print("datasets", flush=True)
+        results += bench_datasets(work, images, boxes)
+    if args.only in (None, "start"):
+        print("server start", flush=True)
+        results += bench_server_start(work)
+    print()
+    print(f"| benchmark | value | baseline | ratio | target | ok |\n|---|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['name']} | {r['value']:.2f} {r['unit']} | {r['baseline']:.2f} ({r['baseline_name']}) "
+            f"| {r['ratio']:.2f}x | {r['target']} | {'yes' if r['ok'] else 'NO'} |"
+        )
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    meta = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": platform.platform(), "cpus": os.cpu_count()}
+    (out / "latest.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
