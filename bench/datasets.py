@@ -118,19 +118,21 @@ def bench_datasets(work: Path, images: int, boxes: int, repeats: int = 200) -> l
 
 
 def bench_server_start(work: Path, rounds: int = 5) -> list[dict]:
+    """Time to the first answer of Jupyter's own /api/status, with and without the
+    extension; and, with it, until CV Studio answers a database-backed route."""
     (work / "root").mkdir(parents=True, exist_ok=True)
-    with_ext, without = [], []
+    with_ext, without, ready = [], [], []
     for i in range(rounds + 1):
-        for extension, bucket in ((True, with_ext), (False, without)):
+        for extension, bucket in ((True, with_ext), (False, without), (True, ready)):
             server = Server(work / "root", work / "start-data", extension=extension)
             try:
-                seconds = server.start()
+                seconds = server.start("/cvstudio/api/datasets" if bucket is ready else "/api/status")
             finally:
                 server.stop()
             if i:  # the first round warms the file cache and creates the database
                 bucket.append(seconds)
-    a, b = statistics.median(with_ext), statistics.median(without)
-    print(f"  server start: {a:.2f} s with the extension, {b:.2f} s without", flush=True)
+    a, b, c = statistics.median(with_ext), statistics.median(without), statistics.median(ready)
+    print(f"  server start: {a:.2f} s with the extension, {b:.2f} s without; CV Studio ready at {c:.2f} s", flush=True)
     return [
         {
             "name": "server start to first answer",
@@ -141,5 +143,15 @@ def bench_server_start(work: Path, rounds: int = 5) -> list[dict]:
             "ratio": a / b,
             "target": "ratio <= 1.2",
             "ok": a / b <= 1.2,
-        }
+        },
+        {
+            "name": "server start until CV Studio answers GET datasets",
+            "value": c,
+            "unit": "s (median)",
+            "baseline": b,
+            "baseline_name": "the same server without the extension",
+            "ratio": c / b,
+            "target": "(reported)",
+            "ok": True,
+        },
     ]

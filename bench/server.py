@@ -28,8 +28,8 @@ class Server:
         self.token = secrets.token_hex(16)
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> float:
-        """Start the server and return the seconds until it answered its first request."""
+    def start(self, path: str = "/api/status") -> float:
+        """Start the server and return the seconds until `path` first answered 200."""
         args = [
             sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={self.port}", "--ip=127.0.0.1",
             f"--ServerApp.token={self.token}", f"--ServerApp.root_dir={self.root_dir}",
@@ -42,7 +42,6 @@ class Server:
         env = dict(os.environ, NO_ALBUMENTATIONS_UPDATE="1")
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        path = "/cvstudio/api/health" if self.extension else "/api/status"
         while True:
             try:
                 status, _ = self.request("GET", path, timeout=2)
@@ -71,7 +70,7 @@ class Server:
             return c.json(method, path, body)
 
     def __enter__(self) -> Server:
-        self.start()
+        self.start("/cvstudio/api/datasets")
         return self
 
     def __exit__(self, *exc) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
+import threading
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
@@ -72,19 +75,26 @@ class CVStudio(ExtensionApp):
         return [Path(os.path.expanduser(r)).resolve() for r in roots]
 
     def initialize_settings(self) -> None:
-        from .services import Services
-
         data_dir = Path(os.path.expanduser(self.data_dir)).resolve()
         db_url = self.db_url or f"sqlite:///{data_dir / 'cvstudio.db'}"
-        self.services = Services.create(
-            data_dir=data_dir,
-            db_url=db_url,
-            dataset_roots=self.resolved_dataset_roots(),
-            max_upload_size=self.max_upload_size,
-            log=self.log,
-        )
+        roots = self.resolved_dataset_roots()
+
+        def build():
+            from .services.container import Services
+
+            services = Services.create(
+                data_dir=data_dir,
+                db_url=db_url,
+                dataset_roots=roots,
+                max_upload_size=self.max_upload_size,
+                log=self.log,
+            )
+            services.start()
+            self.log.info("CV Studio %s: data in %s", __version__, data_dir)
+            return services
+
+        self.services = LazyServices(build, self.log)
         self.settings.update({"cvstudio_services": self.services, "cvstudio_version": __version__})
-        self.log.info("CV Studio %s: data in %s", __version__, data_dir)
 
     def initialize_handlers(self) -> None:
         from .handlers import routes
@@ -92,7 +102,41 @@ class CVStudio(ExtensionApp):
         self.handlers.extend(routes())
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
-        self.services.start()
+        self.services.begin()
 
     async def stop_extension(self) -> None:
         self.services.stop()
+
+
+class LazyServices:
+    """Opens the database (migrating it) and builds the services once, in a worker
+    thread that starts with the server, so Jupyter answers without waiting for it.
+    Requests await `get()`; a failure to open is kept and reported on each request."""
+
+    def __init__(self, build, log):
+        self._build = build
+        self._log = log
+        self._future: concurrent.futures.Future | None = None
+        self._lock = threading.Lock()
+
+    def begin(self) -> concurrent.futures.Future:
+        with self._lock:
+            if self._future is None:
+                self._future = concurrent.futures.Future()
+                threading.Thread(target=self._run, name="cvstudio-start", daemon=True).start()
+            return self._future
+
+    def _run(self) -> None:
+        try:
+            self._future.set_result(self._build())
+        except BaseException as exc:
+            self._log.exception("CV Studio could not start")
+            self._future.set_exception(exc)
+
+    async def get(self):
+        return await asyncio.wrap_future(self.begin())
+
+    def stop(self) -> None:
+        future = self._future
+        if future is not None and future.done() and future.exception() is None:
+            future.result().stop()

@@ -56,3 +56,8 @@ class Unsupported(StudioError):
 class Invalid(StudioError):
     status = 422
     code = "invalid"
+
+
+class Unavailable(StudioError):
+    status = 503
+    code = "unavailable"

@@ -39,7 +39,7 @@ def test_loading_the_extension_imports_no_heavy_libraries(tmp_path):
 import sys
 from pathlib import Path
 from cvstudio_ext.handlers import routes
-from cvstudio_ext.services import Services
+from cvstudio_ext.services.container import Services
 routes()
 s = Services.create(data_dir=Path({str(tmp_path)!r}), db_url="sqlite:///{tmp_path}/t.db", dataset_roots=[Path("/")], max_upload_size=10)
 heavy = [m for m in ("torch", "torchvision", "cv2", "albumentations", "joblib", "PIL", "alembic") if m in sys.modules]

@@ -20,7 +20,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tornado import web
 
-from ..errors import BadRequest, Invalid, NotFound, StudioError, Unsupported
+from ..errors import BadRequest, Invalid, NotFound, StudioError, Unavailable, Unsupported
 
 _ANONYMOUS_PROVIDERS = (IdentityProvider, PasswordIdentityProvider)
 LOCAL_OWNER = getpass.getuser()
@@ -40,6 +40,7 @@ STATUS_CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid",
+    503: "unavailable",
 }
 
 
@@ -86,9 +87,16 @@ class CVStudioHandler(ExtensionHandlerMixin, APIHandler):
     auth_resource = "cvstudio"
     doc: ClassVar[dict[str, Op]] = {}
 
-    @property
-    def services(self):
-        return self.settings["cvstudio_services"]
+    services = None  # set by prepare() once the services are up
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self.current_user is None:
+            return  # the method's @web.authenticated answers 403
+        try:
+            self.services = await self.settings["cvstudio_services"].get()
+        except Exception as exc:
+            raise Unavailable(f"CV Studio could not start: {exc}; see the server log.") from exc
 
     @property
     def owner(self) -> str:

@@ -7,7 +7,7 @@ import inspect
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..services.config import UserSettings
+from ..user_settings import UserSettings
 from .base import API, CVStudioHandler, Op
 
 ACTIONS = ("read", "write", "execute")

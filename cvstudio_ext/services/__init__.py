@@ -1,65 +1,6 @@
 """Use cases, one module per resource. Plain classes: usable from a script or a test
-without a server; they own the transactions and know nothing of HTTP."""
+without a server; they own the transactions and know nothing of HTTP.
 
-from __future__ import annotations
-
-import logging
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
-
-from ..store import Store
-from .config import ConfigService
-from .datasets import DatasetService
-from .system import SystemService
-
-DATA_SUBDIRS = ("datasets", "thumbnails", "runs", "weights", "generated", "tmp")
-
-
-@dataclass
-class Services:
-    store: Store
-    data_dir: Path
-    config: ConfigService
-    datasets: DatasetService
-    system: SystemService
-    background: ThreadPoolExecutor
-
-    @classmethod
-    def create(
-        cls,
-        *,
-        data_dir: Path,
-        db_url: str,
-        dataset_roots: list[Path],
-        max_upload_size: int,
-        log: logging.Logger | None = None,
-    ) -> Services:
-        log = log or logging.getLogger("cvstudio")
-        for sub in DATA_SUBDIRS:
-            (data_dir / sub).mkdir(parents=True, exist_ok=True)
-        store = Store(db_url)
-        store.migrate()
-        background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cvstudio-index")
-        return cls(
-            store=store,
-            data_dir=data_dir,
-            config=ConfigService(store),
-            datasets=DatasetService(
-                store,
-                data_dir=data_dir,
-                dataset_roots=dataset_roots,
-                max_upload_size=max_upload_size,
-                background=background,
-                log=log,
-            ),
-            system=SystemService(),
-            background=background,
-        )
-
-    def start(self) -> None:
-        self.datasets.resume_interrupted()
-
-    def stop(self) -> None:
-        self.background.shutdown(wait=False, cancel_futures=True)
-        self.store.close()
+`Services` (container.py) builds them all; it is imported only when needed so that
+loading the extension stays light.
+"""
