@@ -18,7 +18,7 @@ def histogram(values: np.ndarray, bins: int = 20) -> dict[str, list[float]]:
     if values.size == 0:
         return {"edges": [], "counts": []}
     lo, hi = float(values.min()), float(values.max())
-    if lo == hi:
+    if hi - lo <= abs(hi) * 1e-9 + 1e-12:  # one value, up to float noise: one bin
         return {"edges": [lo, hi], "counts": [int(values.size)]}
     counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
     return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
