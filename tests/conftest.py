@@ -11,13 +11,12 @@ from typing import Any
 
 import pytest
 
+from .corpus import CORPUS
+
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-if not CORPUS.exists():
-    CORPUS = Path(os.environ.get("CVSTUDIO_CORPUS", "/work/shared/corpus"))
 
 
 @pytest.fixture

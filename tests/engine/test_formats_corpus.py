@@ -8,25 +8,13 @@ for class folders, images inside a class folder.
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 import pytest
 
 from cvstudio_ext.engine.datasets.recognize import read_dataset, recognize
 from cvstudio_ext.engine.datasets.records import FORMATS, TASKS
 from cvstudio_ext.errors import Unsupported
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-if not CORPUS.exists():
-    CORPUS = Path(os.environ.get("CVSTUDIO_CORPUS", "/work/shared/corpus"))
-
-if not (CORPUS / "MANIFEST.json").exists():  # pragma: no cover - the corpus ships with the project
-    pytest.fail(f"conformance corpus not found at {CORPUS}", pytrace=False)
-
-MANIFEST = json.loads((CORPUS / "MANIFEST.json").read_text())
-SAMPLES = MANIFEST["samples"]
+from ..corpus import CORPUS, SAMPLES
 
 
 def _supported(sample: dict) -> bool:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from jupyter_server.auth.authorizer import Authorizer
 from tornado import web
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

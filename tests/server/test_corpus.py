@@ -3,23 +3,18 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 
-from ..conftest import CORPUS
+from ..corpus import CORPUS, SAMPLES
 
 OURS = {"yolo", "coco", "voc", "imagefolder"}
 TASKS = {"classification", "detection", "segmentation"}
 
 
-def samples():
-    return json.loads((CORPUS / "MANIFEST.json").read_text())["samples"]
-
-
 async def test_every_corpus_sample(api, jp_root_dir):
     shutil.copytree(CORPUS, jp_root_dir / "corpus")
     checked = 0
-    for sample in samples():
+    for sample in SAMPLES:
         folder = f"corpus/{sample['folder']}"
         rec = await api.post("datasets/recognize", {"path": folder})
         assert rec.code == 200, (folder, rec)
