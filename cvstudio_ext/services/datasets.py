@@ -66,6 +66,7 @@ class DatasetService:
         self.log = log
         self._write_lock = threading.Lock()
         self._progress: dict[int, float] = {}
+        self._listings: dict[int, Any] = {}  # folder scans from registration, used once by indexing
 
     # ---- paths -------------------------------------------------------------------
     def resolve_path(self, path: str) -> Path:
@@ -137,8 +138,9 @@ class DatasetService:
 
     def register(self, owner: str, name: str, path: str, fmt: str | None) -> dict[str, Any]:
         root = self.resolve_path(path)
-        fmt, task, _ = self._recognize_for_import(root, fmt)
+        fmt, task, rec = self._recognize_for_import(root, fmt)
         row = self._create(owner, name, fmt, task, root, managed=False)
+        self._listings[row["id"]] = rec.listing
         self.background.submit(self._index_job, row["id"])
         return row
 
@@ -184,8 +186,9 @@ class DatasetService:
         try:
             result = safe_extract(Path(archive), dest, max_total_size=self.max_upload_size * 20)
             root = Path(result.root).resolve()
-            fmt, task, _ = self._recognize_for_import(root, fmt)
+            fmt, task, rec = self._recognize_for_import(root, fmt)
             row = self._create(owner, name, fmt, task, root, managed=True)
+            self._listings[row["id"]] = rec.listing
         except BaseException:
             shutil.rmtree(dest, ignore_errors=True)
             raise
@@ -218,6 +221,7 @@ class DatasetService:
                     row.status, row.error, row.progress = "error", message, 0.0
         finally:
             self._progress.pop(dataset_id, None)
+            self._listings.pop(dataset_id, None)
 
     def index(self, dataset_id: int) -> None:
         """Parse, then probe the images in worker processes while this thread already
@@ -234,7 +238,7 @@ class DatasetService:
                 return
             root, fmt = Path(row.path), row.format
         self._progress[dataset_id] = 0.05
-        parsed = read_dataset(root, fmt)
+        parsed = read_dataset(root, fmt, self._listings.pop(dataset_id, None))
         self._progress[dataset_id] = 0.2
         base = str(root)
         paths = [Path(os.path.join(base, rec.file)) for rec in parsed.images]

@@ -47,6 +47,8 @@ class Recognition:
     supported: bool
     candidates: list[Candidate] = field(default_factory=list)
     summary: str = ""
+    # the folder listing recognition made, so that reading right after need not walk again
+    listing: Listing | None = field(default=None, repr=False, compare=False)
 
 
 def _check_root(root: Path) -> Path:
@@ -121,17 +123,20 @@ def recognize(root: Path) -> Recognition:
         supported=bool(best and best.supported),
         candidates=cands,
         summary=_summary(best, listing),
+        listing=listing,
     )
 
 
-def read_dataset(root: Path, format: str | None = None) -> ParsedDataset:
+def read_dataset(root: Path, format: str | None = None, listing: Listing | None = None) -> ParsedDataset:
     """Read `root` with the named reader, or with the best recognized supported format.
 
     Raises Unsupported for look-alikes and unknown layouts, Invalid for an unknown format
-    name or a folder that is not in the format named.
+    name or a folder that is not in the format named. `listing` reuses a fresh scan of
+    `root` (from `recognize`).
     """
     root = _check_root(root)
-    listing = Listing.scan(root)
+    if listing is None or listing.root != root:
+        listing = Listing.scan(root)
     if format is not None:
         fmt = str(format).strip().lower()
         if fmt not in READERS:
