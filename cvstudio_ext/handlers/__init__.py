@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import datasets, identity, openapi
+from . import datasets, identity, models, openapi
 from .base import API, NotFoundHandler
 
 
@@ -10,6 +10,7 @@ def routes() -> list[tuple[str, type]]:
     return [
         *identity.ROUTES,
         *datasets.ROUTES,
+        *models.ROUTES,
         *openapi.ROUTES,
         (rf"/{API}/.*", NotFoundHandler),
     ]

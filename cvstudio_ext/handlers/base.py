@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
 API = "cvstudio/api"
+MAX_ID = 2**53
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 STATUS_CODES = {
     400: "bad_request",
@@ -79,6 +82,26 @@ def validation_message(exc: ValidationError, what: str) -> str:
     first = exc.errors(include_url=False, include_input=False)[0]
     loc = ".".join(str(p) for p in first["loc"])
     return f"Invalid {what}: {loc + ': ' if loc else ''}{first['msg']}."
+
+
+def path_id(value: str, what: str) -> int:
+    number = int(value)
+    if number >= MAX_ID:
+        raise NotFound(f"There is no {what} {value}.", code=f"{what}_not_found")
+    return number
+
+
+def check_name(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("the name must not be empty")
+    if _CONTROL.search(value):
+        raise ValueError("the name must not contain control characters")
+    return value
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 
 class CVStudioHandler(ExtensionHandlerMixin, APIHandler):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from typing import Any, Literal
 
@@ -11,33 +10,11 @@ from jupyter_server.auth.decorator import authorized
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tornado import web
 
-from ..errors import NotFound, TooLarge, Unsupported
-from .base import API, CVStudioHandler, Op, Page
+from ..errors import TooLarge, Unsupported
+from .base import API, MAX_ID, CVStudioHandler, Op, Page, Strict, check_name, path_id
 
 Format = Literal["yolo", "coco", "voc", "imagefolder"]
 Task = Literal["classification", "detection", "segmentation"]
-MAX_ID = 2**53
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def path_id(value: str, what: str) -> int:
-    number = int(value)
-    if number >= MAX_ID:
-        raise NotFound(f"There is no {what} {value}.", code=f"{what}_not_found")
-    return number
-
-
-def check_name(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("the name must not be empty")
-    if _CONTROL.search(value):
-        raise ValueError("the name must not contain control characters")
-    return value
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class RecognizeBody(Strict):

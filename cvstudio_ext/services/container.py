@@ -10,6 +10,7 @@ from pathlib import Path
 from ..store import Store
 from .config import ConfigService
 from .datasets import DatasetService
+from .models import ModelService
 from .system import SystemService
 
 DATA_SUBDIRS = ("datasets", "thumbnails", "runs", "weights", "generated", "tmp")
@@ -21,6 +22,7 @@ class Services:
     data_dir: Path
     config: ConfigService
     datasets: DatasetService
+    models: ModelService
     system: SystemService
     background: ThreadPoolExecutor
 
@@ -52,6 +54,7 @@ class Services:
                 background=background,
                 log=log,
             ),
+            models=ModelService(store),
             system=SystemService(),
             background=background,
         )

@@ -21,6 +21,11 @@ from ..store.models import Annotation, Dataset, DatasetIssue, DatasetStats, Imag
 FORMATS = ("yolo", "coco", "voc", "imagefolder")
 
 
+def like_pattern(q: str) -> str:
+    """A LIKE pattern matching `q` literally anywhere (escape character: backslash)."""
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def iso(dt) -> str | None:
     return dt.isoformat().replace("+00:00", "Z") if dt else None
 
@@ -357,7 +362,7 @@ class DatasetService:
     ) -> dict[str, Any]:
         cond = [Dataset.owner == owner]
         if q:
-            like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            like = like_pattern(q)
             cond.append(
                 or_(
                     Dataset.name.ilike(like, escape="\\"),

@@ -1,0 +1,182 @@
+"""Model graphs: the layer catalogue, validation, shapes, analysis, code, and saved
+models whose every version keeps its graph and generated code."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from ..errors import Conflict, NotFound
+from ..store import Store
+from ..store.models import Model, ModelVersion
+from .datasets import iso, like_pattern
+
+
+def model_dict(row: Model, latest: ModelVersion | None) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "owner": row.owner,
+        "description": row.description,
+        "graph": row.graph,
+        "version": row.version,
+        "valid": latest.valid if latest else None,
+        "errors": latest.errors if latest else [],
+        "class_name": latest.class_name if latest else None,
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+    }
+
+
+def version_dict(v: ModelVersion, with_code: bool) -> dict[str, Any]:
+    d = {
+        "version": v.version,
+        "valid": v.valid,
+        "errors": v.errors,
+        "class_name": v.class_name,
+        "sha256": v.sha256,
+        "created_at": iso(v.created_at),
+    }
+    if with_code:
+        d["graph"] = v.graph
+        d["code"] = v.code
+    return d
+
+
+def class_name_for(name: str) -> str:
+    """A CamelCase Python identifier from a model's name ("tiny net" -> "TinyNet")."""
+    words = re.findall(r"[A-Za-z0-9]+", name)
+    ident = "".join(w[:1].upper() + w[1:] for w in words)
+    if not ident or not ident[0].isalpha():
+        ident = "Model" + ident
+    return ident[:64]
+
+
+class ModelService:
+    def __init__(self, store: Store):
+        self.store = store
+
+    # ---- stateless graph work (the engine imports torch, so only on use) -------------
+    def catalogue(self) -> dict[str, Any]:
+        from ..engine.graphs import layer_catalogue
+
+        return {"layers": layer_catalogue()}
+
+    def validate(self, graph: Any) -> dict[str, Any]:
+        from ..engine.graphs import validate_graph
+
+        return validate_graph(graph)
+
+    def infer_shapes(self, graph: Any, batch_size: int) -> dict[str, Any]:
+        from ..engine.graphs import infer_shapes
+
+        return infer_shapes(graph, batch_size)
+
+    def analyze(self, graph: Any) -> dict[str, Any]:
+        from ..engine.graphs import analyze_graph
+
+        return analyze_graph(graph)
+
+    def generate(self, graph: Any, class_name: str) -> dict[str, Any]:
+        from ..engine.graphs import generate_code
+
+        return generate_code(graph, class_name)
+
+    def _version(self, model_id: int, version: int, name: str, graph: Any) -> ModelVersion:
+        """Validate the graph and, when valid, keep the code generated from it."""
+        from ..engine.graphs import generate_code, validate_graph
+
+        result = validate_graph(graph)
+        v = ModelVersion(
+            model_id=model_id, version=version, graph=graph, valid=result["valid"], errors=result["errors"]
+        )
+        if result["valid"]:
+            generated = generate_code(graph, class_name_for(name))
+            v.class_name, v.code, v.sha256 = generated["class_name"], generated["code"], generated["sha256"]
+        return v
+
+    # ---- saved models --------------------------------------------------------------
+    def _owned(self, s, owner: str, model_id: int) -> Model:
+        row = s.get(Model, model_id)
+        if row is None or row.owner != owner:
+            raise NotFound(f"There is no model {model_id}; list your models to find its id.", code="model_not_found")
+        return row
+
+    def _latest(self, s, model_id: int) -> ModelVersion | None:
+        return s.scalar(
+            select(ModelVersion).where(ModelVersion.model_id == model_id).order_by(ModelVersion.version.desc()).limit(1)
+        )
+
+    def _check_name(self, s, owner: str, name: str, model_id: int | None = None) -> None:
+        taken = s.scalar(select(Model.id).where(Model.owner == owner, Model.name == name))
+        if taken is not None and taken != model_id:
+            raise Conflict(f"You already have a model named {name!r}; pick another name.", code="name_taken")
+
+    def create(self, owner: str, name: str, description: str, graph: Any) -> dict[str, Any]:
+        with self.store.session.begin() as s:
+            self._check_name(s, owner, name)
+            row = Model(owner=owner, name=name, description=description, graph=graph, version=1)
+            s.add(row)
+            s.flush()
+            latest = self._version(row.id, 1, name, graph)
+            s.add(latest)
+            s.flush()
+            return model_dict(row, latest)
+
+    def update(
+        self, owner: str, model_id: int, *, name: str | None, description: str | None, graph: Any | None
+    ) -> dict[str, Any]:
+        with self.store.session.begin() as s:
+            row = self._owned(s, owner, model_id)
+            if name is not None:
+                self._check_name(s, owner, name, model_id)
+                row.name = name
+            if description is not None:
+                row.description = description
+            if graph is not None:
+                row.graph = graph
+            row.version += 1
+            latest = self._version(row.id, row.version, row.name, row.graph)
+            s.add(latest)
+            s.flush()
+            return model_dict(row, latest)
+
+    def get(self, owner: str, model_id: int) -> dict[str, Any]:
+        with self.store.session() as s:
+            row = self._owned(s, owner, model_id)
+            return model_dict(row, self._latest(s, model_id))
+
+    def list(self, owner: str, *, q: str | None, offset: int, limit: int) -> dict[str, Any]:
+        cond = [Model.owner == owner]
+        if q:
+            pattern = like_pattern(q)
+            cond.append(or_(Model.name.ilike(pattern, escape="\\"), Model.description.ilike(pattern, escape="\\")))
+        with self.store.session() as s:
+            total = s.scalar(select(func.count()).select_from(Model).where(*cond))
+            rows = list(s.scalars(select(Model).where(*cond).order_by(Model.id.desc()).offset(offset).limit(limit)))
+            return {"items": [model_dict(r, self._latest(s, r.id)) for r in rows], "total": total}
+
+    def delete(self, owner: str, model_id: int) -> None:
+        with self.store.session.begin() as s:
+            row = self._owned(s, owner, model_id)
+            for v in s.scalars(select(ModelVersion).where(ModelVersion.model_id == model_id)):
+                s.delete(v)
+            s.delete(row)
+
+    def versions(self, owner: str, model_id: int) -> dict[str, Any]:
+        with self.store.session() as s:
+            self._owned(s, owner, model_id)
+            rows = list(
+                s.scalars(select(ModelVersion).where(ModelVersion.model_id == model_id).order_by(ModelVersion.version))
+            )
+            return {"items": [version_dict(v, with_code=False) for v in rows], "total": len(rows)}
+
+    def version(self, owner: str, model_id: int, version: int) -> dict[str, Any]:
+        with self.store.session() as s:
+            self._owned(s, owner, model_id)
+            v = s.scalar(select(ModelVersion).where(ModelVersion.model_id == model_id, ModelVersion.version == version))
+            if v is None:
+                raise NotFound(f"Model {model_id} has no version {version}.", code="version_not_found")
+            return version_dict(v, with_code=True)
