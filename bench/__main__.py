@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, each against a baseline measured in the same run.
 
 Options: `--small` runs at a tenth of the sizes (a quick check, not the README figures);
-`--only datasets|start` picks one group. Results go to bench/results/latest.json.
+`--only datasets|graphs|start` picks one group. Results go to bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from .datasets import bench_datasets, bench_server_start
+from .graphs import bench_graphs
 
 HERE = Path(__file__).parent
 
@@ -22,7 +23,7 @@ def main() -> None:
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--small", action="store_true", help="a tenth of the sizes")
-    parser.add_argument("--only", choices=("datasets", "start"))
+    parser.add_argument("--only", choices=("datasets", "start", "graphs"))
     args = parser.parse_args()
     work = HERE / ".work"
     work.mkdir(exist_ok=True)
@@ -31,6 +32,9 @@ def main() -> None:
     if args.only in (None, "datasets"):
         print("datasets", flush=True)
         results += bench_datasets(work, images, boxes)
+    if args.only in (None, "graphs"):
+        print("model graphs", flush=True)
+        results += bench_graphs(work)
     if args.only in (None, "start"):
         print("server start", flush=True)
         results += bench_server_start(work)

@@ -20,6 +20,10 @@ def _env(name: str) -> str | None:
     return value if value not in (None, "") else None
 
 
+# Seconds after the server starts before CV Studio opens its database in the background.
+WARM_UP_DELAY_S = 1.0
+
+
 class CVStudio(ExtensionApp):
     """CV Studio settings. Each trait is `c.CVStudio.<name>`, `--CVStudio.<name>=...`
     on the command line, or the environment variable `CVSTUDIO_<NAME>` (the config
@@ -102,7 +106,9 @@ class CVStudio(ExtensionApp):
         self.handlers.extend(routes())
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
-        self.services.begin()
+        # Open the database once Jupyter has finished starting and answers; the first
+        # CV Studio request opens it sooner if it comes first.
+        asyncio.get_running_loop().call_later(WARM_UP_DELAY_S, self.services.begin)
 
     async def stop_extension(self) -> None:
         self.services.stop()
