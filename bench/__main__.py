@@ -47,7 +47,11 @@ def main() -> None:
         )
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    meta = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": platform.platform(), "cpus": os.cpu_count()}
+    meta = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": platform.platform(),
+        "cpus": os.cpu_count(),
+    }
     (out / "latest.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
 
 

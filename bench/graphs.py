@@ -39,7 +39,10 @@ def _torch_forward_seconds(graph: dict, repeats: int) -> float:
 def bench_graphs(work: Path, repeats: int = 5) -> list[dict]:
     results = []
     with Server(work / "root", work / f"graph-data-{time.time_ns()}") as server, server.connection() as c:
-        for label, graph in (("300-node Conv/BN/ReLU chain, 64 px", chain(300)), ("ResNet-50-sized graph, 224 px", resnet50_like())):
+        for label, graph in (
+            ("300-node Conv/BN/ReLU chain, 64 px", chain(300)),
+            ("ResNet-50-sized graph, 224 px", resnet50_like()),
+        ):
 
             def shapes():
                 status, body = c.json("POST", "/cvstudio/api/models/infer-shapes", {"graph": graph})
@@ -65,11 +68,15 @@ def bench_graphs(work: Path, repeats: int = 5) -> list[dict]:
         graph = resnet50_like()
 
         def generate():
-            status, body = c.json("POST", "/cvstudio/api/models/generate", {"graph": graph, "class_name": "ResNet50Like"})
+            status, body = c.json(
+                "POST", "/cvstudio/api/models/generate", {"graph": graph, "class_name": "ResNet50Like"}
+            )
             assert status == 200, body
 
         value = _median_seconds(generate, repeats)
-        baseline = _median_seconds(lambda: __import__("cvstudio_ext.engine.graphs", fromlist=["x"]).build_module(graph), repeats)
+        baseline = _median_seconds(
+            lambda: __import__("cvstudio_ext.engine.graphs", fromlist=["x"]).build_module(graph), repeats
+        )
         results.append(
             {
                 "name": f"generate code, ResNet-50-sized graph ({len(graph['nodes'])} nodes)",

@@ -18,7 +18,6 @@ os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 
-
 @pytest.fixture
 def cv_data_dir(tmp_path: Path) -> Path:
     return tmp_path / "cvstudio-data"

@@ -3,10 +3,11 @@ models whose every version keeps its graph and generated code."""
 
 from __future__ import annotations
 
+import keyword
 import re
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from ..errors import Conflict, NotFound
 from ..store import Store
@@ -49,7 +50,7 @@ def class_name_for(name: str) -> str:
     """A CamelCase Python identifier from a model's name ("tiny net" -> "TinyNet")."""
     words = re.findall(r"[A-Za-z0-9]+", name)
     ident = "".join(w[:1].upper() + w[1:] for w in words)
-    if not ident or not ident[0].isalpha():
+    if not ident or not ident[0].isalpha() or keyword.iskeyword(ident):
         ident = "Model" + ident
     return ident[:64]
 
@@ -161,8 +162,7 @@ class ModelService:
     def delete(self, owner: str, model_id: int) -> None:
         with self.store.session.begin() as s:
             row = self._owned(s, owner, model_id)
-            for v in s.scalars(select(ModelVersion).where(ModelVersion.model_id == model_id)):
-                s.delete(v)
+            s.execute(delete(ModelVersion).where(ModelVersion.model_id == model_id))
             s.delete(row)
 
     def versions(self, owner: str, model_id: int) -> dict[str, Any]:

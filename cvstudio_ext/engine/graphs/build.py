@@ -32,8 +32,9 @@ def layer_kwargs(node: Node, input_shape: tuple[int, ...]) -> dict[str, Any]:
     kwargs = dict(node.params)
     for name in node.spec.inferred:
         if len(input_shape) < 2:
-            raise ValueError(f"{node.spec.type} needs an input with a batch and a feature dimension, "
-                             f"got shape {list(input_shape)}")
+            raise ValueError(
+                f"{node.spec.type} needs an input with a batch and a feature dimension, got shape {list(input_shape)}"
+            )
         kwargs[name] = inferred[name]()
     return kwargs
 
@@ -68,16 +69,17 @@ class GraphModule(nn.Module):
 
     def __init__(self, input_name: str, ops: list[Op], layers: dict[str, nn.Module], outputs: list[str]):
         super().__init__()
-        self.input_name = input_name
-        self.ops = ops
-        self.outputs = outputs
+        # Underscored so that no node name (never underscored) collides with them.
+        self._input_name = input_name
+        self._ops = ops
+        self._outputs = outputs
         for name, layer in layers.items():
             self.add_module(name, layer)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
-        values = {self.input_name: x}
-        for op in self.ops:
+        values = {self._input_name: x}
+        for op in self._ops:
             args = [values[name] for name in op.inputs]
             values[op.name] = self._modules[op.name](args[0]) if op.kind == "module" else merge(op.kind, args, op.dim)
-        results = tuple(values[name] for name in self.outputs)
+        results = tuple(values[name] for name in self._outputs)
         return results[0] if len(results) == 1 else results

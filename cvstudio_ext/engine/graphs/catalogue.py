@@ -90,6 +90,7 @@ class ParamSpec:
     required: bool = False
     nullable: bool = False
     tuple_len: int | None = None
+    tuple_only: bool = False  # a list is required, a single number is not enough
     choices: tuple[str, ...] = ()
     min: float | None = None
     max: float | None = None
@@ -97,7 +98,7 @@ class ParamSpec:
 
     def type_text(self) -> str:
         """The accepted types written as a Python annotation, for people reading the catalogue."""
-        parts = [self.scalar] if self.scalar != "str" else []
+        parts = [self.scalar] if self.scalar != "str" and not self.tuple_only else []
         if self.tuple_len is not None:
             inner = ", ".join([self.scalar] * self.tuple_len) if self.tuple_len else f"{self.scalar}, ..."
             parts.append(f"tuple[{inner}]")
@@ -108,8 +109,12 @@ class ParamSpec:
         return " | ".join(parts)
 
     def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "type": self.type_text(), "default": self.default,
-                               "required": self.required}
+        out: dict[str, Any] = {
+            "name": self.name,
+            "type": self.type_text(),
+            "default": self.default,
+            "required": self.required,
+        }
         if isinstance(out["default"], tuple):
             out["default"] = list(out["default"])
         if self.min is not None:
@@ -140,9 +145,14 @@ class NodeSpec:
         self.param_map.update({p.name: p for p in self.params})
 
     def as_json(self) -> dict[str, Any]:
-        out = {"type": self.type, "kind": self.kind, "category": self.category,
-               "inputs": {"min": self.min_inputs, "max": self.max_inputs},
-               "params": [p.as_json() for p in self.params], "inferred": list(self.inferred)}
+        out = {
+            "type": self.type,
+            "kind": self.kind,
+            "category": self.category,
+            "inputs": {"min": self.min_inputs, "max": self.max_inputs},
+            "params": [p.as_json() for p in self.params],
+            "inferred": list(self.inferred),
+        }
         if self.description:
             out["description"] = self.description
         return out
@@ -167,8 +177,9 @@ def _annotation_param(type_name: str, name: str, annotation: Any, default: Any) 
     choices: tuple[str, ...] = ()
     nullable = False
     tuple_len: int | None = None
-    alternatives = typing.get_args(annotation) if typing.get_origin(annotation) in (Union, types.UnionType) \
-        else (annotation,)
+    alternatives = (
+        typing.get_args(annotation) if typing.get_origin(annotation) in (Union, types.UnionType) else (annotation,)
+    )
     for alt in alternatives:
         origin = typing.get_origin(alt)
         if alt is type(None):
@@ -177,8 +188,9 @@ def _annotation_param(type_name: str, name: str, annotation: Any, default: Any) 
             choices = tuple(typing.get_args(alt))
         elif origin is tuple:
             args = typing.get_args(alt)
-            elems = [a for a in typing.get_args(args[0]) if a is not type(None)] if typing.get_args(args[0]) \
-                else [args[0]]
+            elems = (
+                [a for a in typing.get_args(args[0]) if a is not type(None)] if typing.get_args(args[0]) else [args[0]]
+            )
             scalars.append(elems[0].__name__)
             tuple_len = 0 if Ellipsis in args else len(args)
         elif alt in (int, float, bool):
@@ -191,9 +203,18 @@ def _annotation_param(type_name: str, name: str, annotation: Any, default: Any) 
     default = DEFAULTS.get((type_name, name), default)
     required = default is inspect.Parameter.empty
     low, high = RANGES.get(name, (None, None)) if scalar in ("int", "float") else (None, None)
-    return ParamSpec(name=name, scalar=scalar, default=None if required else default, required=required,
-                     nullable=nullable and (type_name, name) not in DEFAULTS, tuple_len=tuple_len,
-                     choices=choices, min=low, max=high, description=DESCRIPTIONS.get(name))
+    return ParamSpec(
+        name=name,
+        scalar=scalar,
+        default=None if required else default,
+        required=required,
+        nullable=nullable and (type_name, name) not in DEFAULTS,
+        tuple_len=tuple_len,
+        choices=choices,
+        min=low,
+        max=high,
+        description=DESCRIPTIONS.get(name),
+    )
 
 
 def _layer_spec(cls: type[nn.Module], category: str) -> NodeSpec:
@@ -205,27 +226,74 @@ def _layer_spec(cls: type[nn.Module], category: str) -> NodeSpec:
             inferred.append(p.name)
             continue
         params.append(_annotation_param(cls.__name__, p.name, p.annotation, p.default))
-    return NodeSpec(type=cls.__name__, kind="layer", category=category, min_inputs=1, max_inputs=1,
-                    params=tuple(params), inferred=tuple(inferred), cls=cls)
+    return NodeSpec(
+        type=cls.__name__,
+        kind="layer",
+        category=category,
+        min_inputs=1,
+        max_inputs=1,
+        params=tuple(params),
+        inferred=tuple(inferred),
+        cls=cls,
+    )
 
 
 def _fixed_specs() -> list[NodeSpec]:
     """Input, Output and the merges: graph constructs, not torch classes."""
-    dim = ParamSpec(name="dim", scalar="int", default=1, min=-MAX_RANK, max=MAX_RANK,
-                    description=DESCRIPTIONS["dim"])
-    shape = ParamSpec(name="shape", scalar="int", required=True, tuple_len=0, min=1, max=MAX_DIM,
-                      description=DESCRIPTIONS["shape"])
+    dim = ParamSpec(name="dim", scalar="int", default=1, min=-MAX_RANK, max=MAX_RANK, description=DESCRIPTIONS["dim"])
+    shape = ParamSpec(
+        name="shape",
+        scalar="int",
+        required=True,
+        tuple_len=0,
+        tuple_only=True,
+        min=1,
+        max=MAX_DIM,
+        description=DESCRIPTIONS["shape"],
+    )
     return [
-        NodeSpec(type="Input", kind="input", category="io", min_inputs=0, max_inputs=0, params=(shape,),
-                 description="the model's input tensor"),
-        NodeSpec(type="Output", kind="output", category="io", min_inputs=1, max_inputs=1,
-                 description="a tensor the model returns; several Outputs return a tuple in node order"),
-        NodeSpec(type="Add", kind="merge", category="merge", min_inputs=2, max_inputs=None,
-                 description="element-wise sum of its inputs (torch broadcasting)"),
-        NodeSpec(type="Multiply", kind="merge", category="merge", min_inputs=2, max_inputs=None,
-                 description="element-wise product of its inputs (torch broadcasting)"),
-        NodeSpec(type="Concat", kind="merge", category="merge", min_inputs=2, max_inputs=None, params=(dim,),
-                 description="torch.cat of its inputs in port order"),
+        NodeSpec(
+            type="Input",
+            kind="input",
+            category="io",
+            min_inputs=0,
+            max_inputs=0,
+            params=(shape,),
+            description="the model's input tensor",
+        ),
+        NodeSpec(
+            type="Output",
+            kind="output",
+            category="io",
+            min_inputs=1,
+            max_inputs=1,
+            description="a tensor the model returns; several Outputs return a tuple in node order",
+        ),
+        NodeSpec(
+            type="Add",
+            kind="merge",
+            category="merge",
+            min_inputs=2,
+            max_inputs=None,
+            description="element-wise sum of its inputs (torch broadcasting)",
+        ),
+        NodeSpec(
+            type="Multiply",
+            kind="merge",
+            category="merge",
+            min_inputs=2,
+            max_inputs=None,
+            description="element-wise product of its inputs (torch broadcasting)",
+        ),
+        NodeSpec(
+            type="Concat",
+            kind="merge",
+            category="merge",
+            min_inputs=2,
+            max_inputs=None,
+            params=(dim,),
+            description="torch.cat of its inputs in port order",
+        ),
     ]
 
 
@@ -236,8 +304,14 @@ def specs() -> dict[str, NodeSpec]:
     for category, classes in LAYER_CATEGORIES.items():
         out.update((cls.__name__, _layer_spec(cls, category)) for cls in classes)
     for name, backbone in BACKBONES.items():
-        out[name] = NodeSpec(type=name, kind="backbone", category="backbone", min_inputs=1, max_inputs=1,
-                             description=backbone.description)
+        out[name] = NodeSpec(
+            type=name,
+            kind="backbone",
+            category="backbone",
+            min_inputs=1,
+            max_inputs=1,
+            description=backbone.description,
+        )
     return out
 
 

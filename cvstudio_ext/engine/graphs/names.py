@@ -14,11 +14,13 @@ from torch import nn
 
 from ...errors import Invalid
 
-MAX_NAME = 40
+MAX_NAME = 32
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 # Names the generated file itself uses, and every attribute an nn.Module already has.
 RESERVED = frozenset(
-    {"self", "torch", "nn", "torchvision", "training"} | set(dir(nn.Module)) | set(keyword.kwlist)
+    {"self", "torch", "nn", "torchvision", "training"}
+    | set(dir(nn.Module))
+    | set(keyword.kwlist)
     | set(keyword.softkwlist)
 )
 

@@ -35,7 +35,7 @@ def check_params(spec: NodeSpec, raw: dict[str, Any]) -> tuple[dict[str, Any], l
             warnings.append(f"{key} is inferred from the input; the given value is ignored")
         elif key not in spec.param_map:
             known = ", ".join(spec.param_map) or "none"
-            errors.append(("unknown_param", f"{spec.type} has no param {quote(key)}; its params are: {known}"))
+            errors.append(("unknown_param", f"{spec.type} has no param {quote(str(key))}; its params are: {known}"))
         else:
             try:
                 params[key] = check_value(spec.param_map[key], value)
@@ -69,9 +69,12 @@ def check_value(p: ParamSpec, value: Any) -> Any:
             raise ParamError("param_type", f"{wanted}, not a list")
         lengths = (p.tuple_len,) if p.tuple_len else tuple(range(1, MAX_TUPLE + 1))
         if len(value) not in lengths:
-            raise ParamError("param_type", f"{p.name} must have {' or '.join(map(str, lengths))} elements, "
-                                           f"not {len(value)}")
+            raise ParamError(
+                "param_type", f"{p.name} must have {' or '.join(map(str, lengths))} elements, not {len(value)}"
+            )
         return tuple(_scalar(p, v, f"{p.name}[{i}]") for i, v in enumerate(value))
+    if p.tuple_only:
+        raise ParamError("param_type", f"{wanted}, a list")
     return _scalar(p, value, p.name)
 
 
@@ -84,11 +87,10 @@ def _scalar(p: ParamSpec, value: Any, label: str) -> Any:
         raise ParamError("param_type", f"{label} must be a number ({p.scalar}), not {describe(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ParamError("param_range", f"{label} must be a finite number, not {describe(value)}")
-    if p.scalar == "int":
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise ParamError("param_type", f"{label} must be a whole number, not {describe(value)}")
-            value = int(value)
+    if p.scalar == "int" and isinstance(value, float):
+        if not value.is_integer():
+            raise ParamError("param_type", f"{label} must be a whole number, not {describe(value)}")
+        value = int(value)
     low, high = (p.min, p.max) if p.min is not None and p.max is not None else (-UNBOUNDED, UNBOUNDED)
     if not low <= value <= high:
         raise ParamError("param_range", f"{label} must be between {low} and {high}, not {describe(value)}")

@@ -21,6 +21,7 @@ MAX_NODES = 2000
 MAX_EDGES = 10000
 MAX_ID = 128
 MAX_ERRORS = 200
+MAX_BACKBONES = 4  # each takes tens of ms to build even on meta
 
 
 @dataclass
@@ -55,8 +56,13 @@ def parse_graph(raw: Any) -> ParsedGraph:
         g.errors.append(problem("not_a_graph", '"edges" must be a list of {"source", "target", "target_port"?}'))
         return g
     if len(raw["nodes"]) > MAX_NODES or len(edges) > MAX_EDGES:
-        g.errors.append(problem("too_large", f"a graph may have at most {MAX_NODES} nodes and {MAX_EDGES} edges; "
-                                             f"this one has {len(raw['nodes'])} and {len(edges)}"))
+        g.errors.append(
+            problem(
+                "too_large",
+                f"a graph may have at most {MAX_NODES} nodes and {MAX_EDGES} edges; "
+                f"this one has {len(raw['nodes'])} and {len(edges)}",
+            )
+        )
         return g
     known = _parse_nodes(raw["nodes"], g)
     incoming = _parse_edges(edges, known, g)
@@ -84,18 +90,28 @@ def _parse_nodes(items: list[Any], g: ParsedGraph) -> set[str]:
             continue
         node_id = item.get("id")
         if not isinstance(node_id, str) or not node_id or len(node_id) > MAX_ID:
-            g.errors.append(problem("bad_node", f"{where} needs an id: a non-empty string of at most {MAX_ID} "
-                                                f"characters, not {describe(node_id)}"))
+            g.errors.append(
+                problem(
+                    "bad_node",
+                    f"{where} needs an id: a non-empty string of at most {MAX_ID} characters, not {describe(node_id)}",
+                )
+            )
             continue
         if node_id in known:
-            g.errors.append(problem("duplicate_id", f"{where}: another node already has id {quote(node_id)}; "
-                                                    "give each node its own id", node=node_id))
+            g.errors.append(
+                problem(
+                    "duplicate_id",
+                    f"{where}: another node already has id {quote(node_id)}; give each node its own id",
+                    node=node_id,
+                )
+            )
             continue
         known.add(node_id)
         node_type = item.get("type")
         spec = catalogue.get(node_type) if isinstance(node_type, str) else None
         if spec is None:
-            close = difflib.get_close_matches(node_type, catalogue, n=1) if isinstance(node_type, str) else []
+            typo = isinstance(node_type, str) and len(node_type) <= MAX_ID
+            close = difflib.get_close_matches(node_type, catalogue, n=1) if typo else []
             hint = f"; did you mean {close[0]}?" if close else "; see the layer catalogue for the types"
             g.errors.append(problem("unknown_type", f"unknown node type {describe(node_type)}{hint}", node=node_id))
             continue
@@ -126,27 +142,42 @@ def _parse_edges(items: list[Any], known: set[str], g: ParsedGraph) -> dict[str,
             g.errors.append(problem("bad_edge", f'edge {i} must be an object {{"source", "target"}}', edge=i))
             continue
         source, target, port = edge.get("source"), edge.get("target"), edge.get("target_port")
-        bad = [f"{key} {describe(value)} is not a node id" for key, value in (("source", source), ("target", target))
-               if not isinstance(value, str) or value not in known]
+        bad = [
+            f"{key} {describe(value)} is not a node id"
+            for key, value in (("source", source), ("target", target))
+            if not isinstance(value, str) or value not in known
+        ]
         if bad:
             g.errors.append(problem("unknown_node", f"edge {i}: {'; '.join(bad)}; point it at existing nodes", edge=i))
             continue
         if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 <= port < MAX_EDGES):
-            g.errors.append(problem("bad_port", f"edge {i}: target_port must be a whole number from 0, "
-                                                f"not {describe(port)}", edge=i))
+            g.errors.append(
+                problem(
+                    "bad_port", f"edge {i}: target_port must be a whole number from 0, not {describe(port)}", edge=i
+                )
+            )
             continue
         if source == target:
             g.errors.append(problem("self_loop", f"edge {i} connects {quote(source)} to itself; remove it", edge=i))
             continue
-        for end, role in ((source, "source"), (target, "target")):
-            node = g.nodes.get(end)
-            if node and role == "target" and node.spec.kind == "input":
-                g.errors.append(problem("input_has_incoming", f"edge {i}: Input {quote(end)} cannot receive edges; "
-                                                              "remove the edge", edge=i))
-            if node and role == "source" and node.spec.kind == "output":
-                g.errors.append(problem("output_has_outgoing", f"edge {i}: Output {quote(end)} cannot feed other "
-                                                               "nodes; connect the node before it instead", edge=i))
-        incoming[target].append((i, source, port))
+        if target in g.nodes and g.nodes[target].spec.kind == "input":
+            g.errors.append(
+                problem(
+                    "input_has_incoming",
+                    f"edge {i}: Input {quote(target)} cannot receive edges; remove the edge",
+                    edge=i,
+                )
+            )
+        elif source in g.nodes and g.nodes[source].spec.kind == "output":
+            g.errors.append(
+                problem(
+                    "output_has_outgoing",
+                    f"edge {i}: Output {quote(source)} cannot feed other nodes; connect the node before it instead",
+                    edge=i,
+                )
+            )
+        else:
+            incoming[target].append((i, source, port))
     return incoming
 
 
@@ -159,36 +190,64 @@ def _attach_inputs(node: Node, edges: list[tuple[int, str, int | None]], g: Pars
         return
     if len(edges) < spec.min_inputs:
         need = "an input" if spec.min_inputs == 1 else f"at least {spec.min_inputs} inputs"
-        g.errors.append(problem("missing_input", f"{name} needs {need} but has {len(edges)}; connect "
-                                                 f"{'a node' if spec.min_inputs == 1 else 'more nodes'} to it",
-                                node=node.id))
+        g.errors.append(
+            problem(
+                "missing_input",
+                f"{name} needs {need} but has {len(edges)}; connect "
+                f"{'a node' if spec.min_inputs == 1 else 'more nodes'} to it",
+                node=node.id,
+            )
+        )
     elif spec.max_inputs is not None and len(edges) > spec.max_inputs:
         listed = ", ".join(str(e[0]) for e in edges[:10])
-        g.errors.append(problem("too_many_inputs", f"{name} takes one input but has {len(edges)} (edges {listed}); "
-                                                   "remove all but one, or join them first with Add or Concat",
-                                node=node.id))
+        g.errors.append(
+            problem(
+                "too_many_inputs",
+                f"{name} takes one input but has {len(edges)} (edges {listed}); "
+                "remove all but one, or join them first with Add or Concat",
+                node=node.id,
+            )
+        )
     ports = [e[2] for e in edges]
     if spec.max_inputs == 1:
         for index, _, port in edges:
             if port not in (None, 0):
-                g.errors.append(problem("bad_port", f"edge {index}: {name} has one input, port 0; "
-                                                    f"set target_port to 0, not {port}", edge=index))
+                g.errors.append(
+                    problem(
+                        "bad_port",
+                        f"edge {index}: {name} has one input, port 0; set target_port to 0, not {port}",
+                        edge=index,
+                    )
+                )
     elif all(p is None for p in ports):
         pass
     elif any(p is None for p in ports):
-        g.errors.append(problem("bad_port", f"{name}: give target_port on every incoming edge or on none",
-                                node=node.id))
+        g.errors.append(
+            problem("bad_port", f"{name}: give target_port on every incoming edge or on none", node=node.id)
+        )
     else:
         by_port: dict[int, int] = {}
         for index, _, port in edges:
             if port in by_port:
-                g.errors.append(problem("bad_port", f"edge {index}: port {port} of {name} is already filled by edge "
-                                                    f"{by_port[port]}; use the next free port", edge=index))
+                g.errors.append(
+                    problem(
+                        "bad_port",
+                        f"edge {index}: port {port} of {name} is already filled by edge "
+                        f"{by_port[port]}; use the next free port",
+                        edge=index,
+                    )
+                )
             by_port.setdefault(port, index)
         gaps = [p for p in range(len(edges)) if p not in by_port]
         if gaps and len(by_port) == len(edges):
-            g.errors.append(problem("bad_port", f"{name}: ports must be filled in order 0..{len(edges) - 1}; port "
-                                                f"{gaps[0]} is empty, renumber target_port", node=node.id))
+            g.errors.append(
+                problem(
+                    "bad_port",
+                    f"{name}: ports must be filled in order 0..{len(edges) - 1}; port "
+                    f"{gaps[0]} is empty, renumber target_port",
+                    node=node.id,
+                )
+            )
     if len(g.errors) > errors_before:
         node.ok = False
         return
@@ -197,17 +256,32 @@ def _attach_inputs(node: Node, edges: list[tuple[int, str, int | None]], g: Pars
 
 
 def _check_ends(g: ParsedGraph) -> None:
-    """One Input, at least one Output."""
+    """One Input, at least one Output, a few backbones at most."""
     inputs = [n.id for n in g.nodes.values() if n.spec.kind == "input"]
     g.outputs = [n.id for n in g.nodes.values() if n.spec.kind == "output"]
     if not inputs:
         g.errors.append(problem("no_input", "the graph has no Input node; add one with the input shape"))
     for extra in inputs[1:]:
-        g.errors.append(problem("extra_input", f"the graph already has Input {quote(inputs[0])}; remove Input "
-                                               f"{quote(extra)} (a model has one input)", node=extra))
+        g.errors.append(
+            problem(
+                "extra_input",
+                f"the graph already has Input {quote(inputs[0])}; remove Input {quote(extra)} (a model has one input)",
+                node=extra,
+            )
+        )
         g.nodes[extra].ok = False
     if not g.outputs:
         g.errors.append(problem("no_output", "the graph has no Output node; add one after the last layer"))
+    backbones = [n for n in g.nodes.values() if n.spec.kind == "backbone"]
+    for extra in backbones[MAX_BACKBONES:]:
+        g.errors.append(
+            problem(
+                "too_many_backbones",
+                f"a graph may hold at most {MAX_BACKBONES} backbones; remove {extra.spec.type} {quote(extra.id)}",
+                node=extra.id,
+            )
+        )
+        extra.ok = False
 
 
 def _order(g: ParsedGraph, incoming: dict[str, list[tuple[int, str, int | None]]]) -> None:
@@ -234,8 +308,14 @@ def _order(g: ParsedGraph, incoming: dict[str, list[tuple[int, str, int | None]]
     for nid in g.order:
         node = g.nodes[nid]
         if node.spec.kind != "output" and not succ[nid]:
-            g.warnings.append(problem("unused", f"the output of {node.spec.type} {quote(nid)} is not used; connect "
-                                                "it towards an Output or delete it", node=nid))
+            g.warnings.append(
+                problem(
+                    "unused",
+                    f"the output of {node.spec.type} {quote(nid)} is not used; connect "
+                    "it towards an Output or delete it",
+                    node=nid,
+                )
+            )
 
 
 def _report_cycles(stuck: set[str], incoming: dict[str, list[tuple[int, str, int | None]]], g: ParsedGraph) -> None:
@@ -252,7 +332,12 @@ def _report_cycles(stuck: set[str], incoming: dict[str, list[tuple[int, str, int
         done.update(path)
         if not closed:
             continue
-        cycle = path[path.index(at):]
-        shown = " → ".join(quote(n, 30) for n in reversed(cycle[:8]))
-        g.errors.append(problem("cycle", f"nodes {shown} form a cycle; a model graph must be acyclic, remove one "
-                                         "of these edges", node=at))
+        cycle = [at, *path[path.index(at) + 1 :][::-1]][:8]  # walked against the edges; shown along them
+        shown = " → ".join(quote(n, 30) for n in [*cycle, cycle[0]])
+        g.errors.append(
+            problem(
+                "cycle",
+                f"nodes {shown} form a cycle; a model graph must be acyclic, remove one of these edges",
+                node=at,
+            )
+        )

@@ -8,6 +8,7 @@ node, and the nodes after it are skipped rather than blamed.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,8 +36,9 @@ class Step:
 
 @dataclass
 class Trace:
+    """What ran (in order) and the errors of what did not; `graph.errors` are the structural ones."""
+
     graph: ParsedGraph
-    batch_size: int
     steps: dict[str, Step] = field(default_factory=dict)  # by node id, in topological order
     errors: list[dict[str, Any]] = field(default_factory=list)
 
@@ -56,9 +58,16 @@ class Trace:
         for step in self.steps.values():  # an Output passes its input on, so it stands for that value
             if step.node.spec.kind == "output":
                 names[step.node.id] = names[step.node.inputs[0]]
-        ops = [Op(step.node.name, "module" if step.module is not None else step.node.spec.type,
-                  tuple(names[i] for i in step.node.inputs), step.node.params.get("dim", 1))
-               for step in self.steps.values() if step.node.spec.kind in ("layer", "backbone", "merge")]
+        ops = [
+            Op(
+                step.node.name,
+                "module" if step.module is not None else step.node.spec.type,
+                tuple(names[i] for i in step.node.inputs),
+                step.node.params["dim"] if step.node.spec.type == "Concat" else 1,
+            )
+            for step in self.steps.values()
+            if step.node.spec.kind in ("layer", "backbone", "merge")
+        ]
         input_name = next(s.node.name for s in self.steps.values() if s.node.spec.kind == "input")
         return GraphModule(input_name, ops, layers, [names[o] for o in self.graph.outputs])
 
@@ -74,7 +83,7 @@ def _meta_backbone(name: str) -> nn.Module:
 
 
 def trace_graph(graph: ParsedGraph, batch_size: int) -> Trace:
-    trace = Trace(graph, batch_size)
+    trace = Trace(graph)
     values: dict[str, torch.Tensor] = {}
     shared: set[str] = set()  # backbones already used once in this graph get their own module
     for nid in graph.order:
@@ -86,8 +95,7 @@ def trace_graph(graph: ParsedGraph, batch_size: int) -> Trace:
         try:
             out = _run(node, args, step, batch_size, share=node.spec.type not in shared)
         except Exception as exc:  # noqa: BLE001 - whatever torch raises is this node's problem
-            trace.errors.append(problem("shape_error", explain(node, [tuple(a.shape) for a in args], exc),
-                                        node=nid))
+            trace.errors.append(problem("shape_error", explain(node, [tuple(a.shape) for a in args], exc), node=nid))
             continue
         values[nid] = out
         step.shape = tuple(out.shape)
@@ -105,16 +113,38 @@ def _run(node: Node, args: list[torch.Tensor], step: Step, batch_size: int, shar
         elif kind == "output":
             out = args[0]
         elif kind == "merge":
-            out = merge(node.spec.type, args, node.params.get("dim", 1))
+            out = merge(node.spec.type, args, node.params["dim"] if node.spec.type == "Concat" else 1)
         else:
             if kind == "backbone" and share:
                 step.module = _meta_backbone(node.spec.type)
             else:
                 step.kwargs = layer_kwargs(node, tuple(args[0].shape))
                 step.module = construct(node, step.kwargs).eval()
+            _meta_gaps(node, args[0])
             out = step.module(args[0])
     if not isinstance(out, torch.Tensor):
         raise TypeError(f"returns {type(out).__name__}, not a tensor")
     if 0 in out.shape:
         raise ValueError(f"would produce an empty tensor of shape {list(out.shape)}")
     return out
+
+
+def _meta_gaps(node: Node, x: torch.Tensor) -> None:
+    """Checks that CPU kernels make and meta kernels skip, so a graph that traces also runs.
+
+    torch also reads a 3-D tensor given to a `...2d` layer as one unbatched image; in a graph
+    dim 0 is always the batch, so such a layer needs its batched rank (2 + the spatial dims).
+    """
+    spatial = re.search(r"(\d)d$", node.spec.type)
+    if spatial and x.dim() != int(spatial[1]) + 2:
+        raise ValueError(f"expected {int(spatial[1]) + 2}D input (got {x.dim()}D input)")
+    if node.spec.type == "Softmax":
+        x.size(node.params["dim"])  # raises torch's own "Dimension out of range"
+    if node.spec.type == "ConvTranspose2d":
+        pairs = zip(*(_pair(node.params[k]) for k in ("output_padding", "stride", "dilation")))
+        if any(pad >= stride and pad >= dilation for pad, stride, dilation in pairs):
+            raise ValueError("output padding must be smaller than either stride or dilation")
+
+
+def _pair(value: int | tuple[int, ...]) -> tuple[int, ...]:
+    return value if isinstance(value, tuple) else (value, value)
