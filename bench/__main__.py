@@ -39,7 +39,7 @@ def main() -> None:
         print("server start", flush=True)
         results += bench_server_start(work)
     print()
-    print(f"| benchmark | value | baseline | ratio | target | ok |\n|---|---|---|---|---|---|")
+    print("| benchmark | value | baseline | ratio | target | ok |\n|---|---|---|---|---|---|")
     for r in results:
         print(
             f"| {r['name']} | {r['value']:.2f} {r['unit']} | {r['baseline']:.2f} ({r['baseline_name']}) "
