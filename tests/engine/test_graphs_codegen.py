@@ -24,7 +24,7 @@ from cvstudio_ext.engine.graphs import (
 from cvstudio_ext.errors import Invalid
 
 from .test_graphs_shapes import CASES
-from .test_graphs_support import assert_equivalent, chain, graph, load_class, node, record_shapes
+from .graph_helpers import assert_equivalent, chain, graph, load_class, node, record_shapes
 
 ALLOWED_IMPORTS = {"torch", "torchvision"}
 

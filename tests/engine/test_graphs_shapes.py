@@ -10,7 +10,7 @@ import torch
 from cvstudio_ext.engine.graphs import analyze_graph, build_module, infer_shapes, validate_graph
 from cvstudio_ext.errors import Invalid
 
-from .test_graphs_support import chain, graph, node, record_shapes
+from .graph_helpers import chain, graph, node, record_shapes
 
 
 def residual() -> dict:

@@ -22,7 +22,7 @@ from cvstudio_ext.engine.graphs import (
 )
 from cvstudio_ext.errors import Invalid
 
-from .test_graphs_support import chain, graph, node
+from .graph_helpers import chain, graph, node
 
 IN = node("in", "Input", shape=[3, 8, 8])
 OUT = node("out", "Output")
