@@ -273,13 +273,13 @@ class DatasetService:
                     ),
                 )
                 if not boxes_need_sizes:
-                    rows = annotation_rows(parsed.images, dataset_id, image_base, ann_base)
+                    rows = annotation_rows(parsed.images, image_base, ann_base)
                     bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
                 probes = probing.result()
                 index = build_index(parsed, root, lambda _paths: probes)
                 self._progress[dataset_id] = 0.9
                 if boxes_need_sizes:
-                    rows = annotation_rows(parsed.images, dataset_id, image_base, ann_base)
+                    rows = annotation_rows(parsed.images, image_base, ann_base)
                     bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
                 self._write_rest(s, row, index, image_base, ann_base, compute_stats)
 
@@ -290,9 +290,7 @@ class DatasetService:
         million rows go in through executemany with no ORM objects and no RETURNING. The
         images of one index get one contiguous block of ids, which paging relies on.
         """
-        for table in (DatasetIssue, Annotation, DatasetStats):
-            s.execute(delete(table).where(table.dataset_id == dataset_id))
-        s.execute(delete(Image).where(Image.dataset_id == dataset_id))
+        delete_index_rows(s, dataset_id)
         image_base = (s.scalar(select(func.max(Image.id))) or 0) + 1
         ann_base = (s.scalar(select(func.max(Annotation.id))) or 0) + 1
         return image_base, ann_base
@@ -396,9 +394,7 @@ class DatasetService:
         with self._write_lock, self.store.session.begin() as s:
             row = self._owned(s, owner, dataset_id)
             path, managed = Path(row.path), row.managed
-            for table in (DatasetIssue, Annotation, DatasetStats):
-                s.execute(delete(table).where(table.dataset_id == dataset_id))
-            s.execute(delete(Image).where(Image.dataset_id == dataset_id))
+            delete_index_rows(s, dataset_id)
             s.delete(row)
         shutil.rmtree(self.data_dir / "thumbnails" / str(dataset_id), ignore_errors=True)
         uploads = self.data_dir / "datasets"
@@ -425,11 +421,7 @@ class DatasetService:
             if has_issues is not None:
                 cond.append(Image.has_issues.is_(has_issues))
             if class_id is not None:
-                in_class = exists().where(
-                    Annotation.dataset_id == dataset_id,
-                    Annotation.class_id == class_id,
-                    Annotation.image_id == Image.id,
-                )
+                in_class = exists().where(Annotation.image_id == Image.id, Annotation.class_id == class_id)
                 cond.append(or_(Image.label == class_id, in_class))
             columns = (Image.id, Image.file, Image.split, Image.width, Image.height, Image.present, Image.label)
             if len(cond) == 1:
@@ -576,11 +568,11 @@ class DatasetService:
 THUMB_SIDE = 256
 NO_BOX = (None, None, None, None)
 ANNOTATION_COLUMNS = (
-    "id", "dataset_id", "image_id", "class_id", "source_class", "x", "y", "w", "h", "area", "iscrowd", "difficult", "segmentation",
+    "id", "image_id", "class_id", "source_class", "x", "y", "w", "h", "area", "iscrowd", "difficult", "segmentation",
 )  # fmt: skip
 
 
-def annotation_rows(records, dataset_id: int, image_base: int, ann_base: int):
+def annotation_rows(records, image_base: int, ann_base: int):
     """Rows for bulk_insert, in index order; areas missing from the source are w*h."""
     dumps = json.dumps
     j = ann_base
@@ -592,8 +584,16 @@ def annotation_rows(records, dataset_id: int, image_base: int, ann_base: int):
             if area is None and a.bbox is not None:
                 area = max(box[2], 0.0) * max(box[3], 0.0)
             seg = None if a.segmentation is None else dumps(a.segmentation)
-            yield (j, dataset_id, image_id, a.class_id, a.source_class, *box, area, a.iscrowd, a.difficult, seg)
+            yield (j, image_id, a.class_id, a.source_class, *box, area, a.iscrowd, a.difficult, seg)
             j += 1
+
+
+def delete_index_rows(s, dataset_id: int) -> None:
+    """Everything indexing wrote for a dataset (boxes go by their images' ids)."""
+    for table in (DatasetIssue, DatasetStats):
+        s.execute(delete(table).where(table.dataset_id == dataset_id))
+    s.execute(delete(Annotation).where(Annotation.image_id.in_(select(Image.id).where(Image.dataset_id == dataset_id))))
+    s.execute(delete(Image).where(Image.dataset_id == dataset_id))
 
 
 def bulk_insert(conn, model, columns: tuple[str, ...], rows) -> None:

@@ -81,13 +81,18 @@ class Image(Base):
 
 
 class Annotation(Base):
+    """A box (and maybe a polygon) of one image.
+
+    One index, (image_id, class_id), serves both the page of an image's boxes and the
+    class filter; a second one, or a dataset_id column with its foreign key, would make
+    every one of a million inserts and every delete dearer.
+    """
+
     __tablename__ = "annotations"
-    # (dataset_id, class_id, image_id) also serves every lookup by dataset_id alone.
-    __table_args__ = (Index("ix_annotations_dataset_class", "dataset_id", "class_id", "image_id"),)
+    __table_args__ = (Index("ix_annotations_image_class", "image_id", "class_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
-    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), index=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"))
     class_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source_class: Mapped[str | None] = mapped_column(String(255), nullable=True)
     x: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 22:07:19.509930
+Create Date: 2026-11-28 22:48:26.529204
 """
 
 import sqlalchemy as sa
@@ -32,16 +32,8 @@ def upgrade() -> None:
         sa.Column("num_annotations", sa.Integer(), nullable=False),
         sa.Column("splits", sa.JSON(), nullable=False),
         sa.Column("meta", sa.JSON(), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            nullable=False,
-        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("owner", "name", name="uq_datasets_owner_name"),
     )
@@ -52,11 +44,7 @@ def upgrade() -> None:
         "user_config",
         sa.Column("owner", sa.String(length=255), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            nullable=False,
-        ),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("owner"),
     )
     op.create_table(
@@ -88,7 +76,6 @@ def upgrade() -> None:
     op.create_table(
         "annotations",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("dataset_id", sa.Integer(), nullable=False),
         sa.Column("image_id", sa.Integer(), nullable=False),
         sa.Column("class_id", sa.Integer(), nullable=True),
         sa.Column("source_class", sa.String(length=255), nullable=True),
@@ -100,17 +87,11 @@ def upgrade() -> None:
         sa.Column("iscrowd", sa.Boolean(), nullable=False),
         sa.Column("difficult", sa.Boolean(), nullable=False),
         sa.Column("segmentation", sa.JSON(none_as_null=True), nullable=True),
-        sa.ForeignKeyConstraint(["dataset_id"], ["datasets.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["image_id"], ["images.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("annotations", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_annotations_dataset_class",
-            ["dataset_id", "class_id", "image_id"],
-            unique=False,
-        )
-        batch_op.create_index(batch_op.f("ix_annotations_image_id"), ["image_id"], unique=False)
+        batch_op.create_index("ix_annotations_image_class", ["image_id", "class_id"], unique=False)
 
     op.create_table(
         "dataset_issues",
@@ -136,10 +117,10 @@ def downgrade() -> None:
 
     op.drop_table("dataset_issues")
     with op.batch_alter_table("annotations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_annotations_image_id"))
-        batch_op.drop_index("ix_annotations_dataset_class")
+        batch_op.drop_index("ix_annotations_image_class")
 
     op.drop_table("annotations")
+
     with op.batch_alter_table("images", schema=None) as batch_op:
         batch_op.drop_index("ix_images_dataset_split")
         batch_op.drop_index(batch_op.f("ix_images_dataset_id"))
@@ -147,6 +128,7 @@ def downgrade() -> None:
     op.drop_table("images")
     op.drop_table("dataset_stats")
     op.drop_table("user_config")
+
     with op.batch_alter_table("datasets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_datasets_owner"))
 
