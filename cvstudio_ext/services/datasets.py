@@ -229,13 +229,15 @@ class DatasetService:
             self._listings.pop(dataset_id, None)
 
     def index(self, dataset_id: int) -> None:
-        """Parse, then probe the images in worker processes while this thread already
-        writes the boxes (formats with absolute boxes need no image size for that), then
-        lint and write the rest. All rows land in one transaction."""
+        """Index a dataset, keeping both cores busy: a worker process probes every image
+        file of the folder while this thread parses the annotations and writes the boxes
+        (formats with absolute boxes need no image size for that); then lint and write
+        the rest. All rows land in one transaction."""
         from ..engine.datasets.index import build_index
         from ..engine.datasets.probe import probe_images
         from ..engine.datasets.recognize import read_dataset
         from ..engine.datasets.stats import compute_stats
+        from ..engine.datasets.walk import Listing
 
         with self.store.session() as s:
             row = s.get(Dataset, dataset_id)
@@ -243,20 +245,27 @@ class DatasetService:
                 return
             root, fmt = Path(row.path), row.format
         self._progress[dataset_id] = 0.05
-        parsed = read_dataset(root, fmt, self._listings.pop(dataset_id, None))
-        self._progress[dataset_id] = 0.2
+        listing = self._listings.pop(dataset_id, None) or Listing.scan(root)
         base = str(root)
-        paths = [Path(os.path.join(base, rec.file)) for rec in parsed.images]
+        on_disk = listing.images()
 
         def report(done: int, total: int) -> None:
-            self._progress[dataset_id] = 0.2 + 0.6 * done / max(total, 1)
+            self._progress[dataset_id] = 0.05 + 0.75 * done / max(total, 1)
 
-        boxes_need_sizes = any(
-            a.norm_bbox is not None or a.norm_segmentation is not None for rec in parsed.images for a in rec.annotations
-        )
         with ThreadPoolExecutor(1, thread_name_prefix="cvstudio-probe") as pool:
-            # one core stays with this thread, which writes the boxes meanwhile
-            probing = pool.submit(probe_images, paths, n_jobs=max(1, (os.cpu_count() or 2) - 1), progress=report)
+            # one worker process: the other core stays with this thread
+            probing = pool.submit(
+                probe_images,
+                [Path(os.path.join(base, f)) for f in on_disk],
+                n_jobs=max(1, (os.cpu_count() or 2) - 1),
+                progress=report,
+            )
+            parsed = read_dataset(root, fmt, listing)
+            boxes_need_sizes = any(
+                a.norm_bbox is not None or a.norm_segmentation is not None
+                for rec in parsed.images
+                for a in rec.annotations
+            )
             with self._write_lock, self.store.session.begin() as s:
                 row = s.get(Dataset, dataset_id)
                 if row is None:
@@ -275,8 +284,16 @@ class DatasetService:
                 if not boxes_need_sizes:
                     rows = annotation_rows(parsed.images, image_base, ann_base)
                     bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
-                probes = probing.result()
-                index = build_index(parsed, root, lambda _paths: probes)
+                probed = dict(zip(on_disk, probing.result()))
+
+                def probe(paths: list[Path]) -> list:
+                    # files the folder scan did not list as images (missing ones, odd
+                    # extensions) are probed now
+                    rest = [p for rec, p in zip(parsed.images, paths) if rec.file not in probed]
+                    probed.update(zip((str(p)[len(base) + 1 :] for p in rest), probe_images(rest, n_jobs=1)))
+                    return [probed[rec.file] for rec in parsed.images]
+
+                index = build_index(parsed, root, probe)
                 self._progress[dataset_id] = 0.9
                 if boxes_need_sizes:
                     rows = annotation_rows(parsed.images, image_base, ann_base)
@@ -567,9 +584,7 @@ class DatasetService:
 
 THUMB_SIDE = 256
 NO_BOX = (None, None, None, None)
-ANNOTATION_COLUMNS = (
-    "id", "image_id", "class_id", "source_class", "x", "y", "w", "h", "area", "iscrowd", "difficult", "segmentation",
-)  # fmt: skip
+ANNOTATION_COLUMNS = ("id", "image_id", "class_id", "x", "y", "w", "h", "area", "extra")
 
 
 def annotation_rows(records, image_base: int, ann_base: int):
@@ -583,8 +598,21 @@ def annotation_rows(records, image_base: int, ann_base: int):
             area = a.area
             if area is None and a.bbox is not None:
                 area = max(box[2], 0.0) * max(box[3], 0.0)
-            seg = None if a.segmentation is None else dumps(a.segmentation)
-            yield (j, image_id, a.class_id, a.source_class, *box, area, a.iscrowd, a.difficult, seg)
+            extra = None
+            if a.source_class is not None or a.iscrowd or a.difficult or a.segmentation is not None:
+                extra = dumps(
+                    {
+                        k: v
+                        for k, v in (
+                            ("source_class", a.source_class),
+                            ("iscrowd", a.iscrowd),
+                            ("difficult", a.difficult),
+                            ("segmentation", a.segmentation),
+                        )
+                        if v
+                    }
+                )
+            yield (j, image_id, a.class_id, *box, area, extra)
             j += 1
 
 
@@ -632,24 +660,25 @@ def class_name(classes: list[str], class_id: int | None) -> str | None:
 
 
 ANNOTATION_FIELDS = (
-    Annotation.id, Annotation.image_id, Annotation.class_id, Annotation.source_class, Annotation.x, Annotation.y,
-    Annotation.w, Annotation.h, Annotation.area, Annotation.iscrowd, Annotation.difficult, Annotation.segmentation,
+    Annotation.id, Annotation.image_id, Annotation.class_id, Annotation.x, Annotation.y, Annotation.w, Annotation.h,
+    Annotation.area, Annotation.extra,
 )  # fmt: skip
 
 
 def annotation_dict(a, classes: list[str]) -> dict[str, Any]:
     """`a` is an Annotation or a row of ANNOTATION_FIELDS."""
+    extra = a.extra or {}
     d = {
         "id": a.id,
         "class_id": a.class_id,
-        "class_name": class_name(classes, a.class_id) or a.source_class,
+        "class_name": class_name(classes, a.class_id) or extra.get("source_class"),
         "bbox": [a.x, a.y, a.w, a.h] if a.x is not None else None,
         "area": a.area,
-        "iscrowd": a.iscrowd,
-        "difficult": a.difficult,
+        "iscrowd": bool(extra.get("iscrowd")),
+        "difficult": bool(extra.get("difficult")),
     }
-    if a.segmentation is not None:
-        d["segmentation"] = a.segmentation
+    if extra.get("segmentation") is not None:
+        d["segmentation"] = extra["segmentation"]
     return d
 
 

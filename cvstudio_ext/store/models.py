@@ -81,11 +81,11 @@ class Image(Base):
 
 
 class Annotation(Base):
-    """A box (and maybe a polygon) of one image.
+    """A box of one image, kept narrow: a million of them are written per large dataset.
 
     One index, (image_id, class_id), serves both the page of an image's boxes and the
-    class filter; a second one, or a dataset_id column with its foreign key, would make
-    every one of a million inserts and every delete dearer.
+    class filter. What few boxes carry besides (`source_class` of an unknown class,
+    `iscrowd`, `difficult`, `segmentation`) lives in `extra`, NULL for a plain box.
     """
 
     __tablename__ = "annotations"
@@ -94,15 +94,12 @@ class Annotation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"))
     class_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    source_class: Mapped[str | None] = mapped_column(String(255), nullable=True)
     x: Mapped[float | None] = mapped_column(Float, nullable=True)
     y: Mapped[float | None] = mapped_column(Float, nullable=True)
     w: Mapped[float | None] = mapped_column(Float, nullable=True)
     h: Mapped[float | None] = mapped_column(Float, nullable=True)
     area: Mapped[float | None] = mapped_column(Float, nullable=True)
-    iscrowd: Mapped[bool] = mapped_column(Boolean, default=False)
-    difficult: Mapped[bool] = mapped_column(Boolean, default=False)
-    segmentation: Mapped[Any | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class DatasetIssue(Base):

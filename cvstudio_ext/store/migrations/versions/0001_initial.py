@@ -2,11 +2,11 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 22:48:26.529204
+Create Date: 2026-11-28 22:51:46.575568
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 revision = "0001"
 down_revision = None
@@ -78,15 +78,12 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("image_id", sa.Integer(), nullable=False),
         sa.Column("class_id", sa.Integer(), nullable=True),
-        sa.Column("source_class", sa.String(length=255), nullable=True),
         sa.Column("x", sa.Float(), nullable=True),
         sa.Column("y", sa.Float(), nullable=True),
         sa.Column("w", sa.Float(), nullable=True),
         sa.Column("h", sa.Float(), nullable=True),
         sa.Column("area", sa.Float(), nullable=True),
-        sa.Column("iscrowd", sa.Boolean(), nullable=False),
-        sa.Column("difficult", sa.Boolean(), nullable=False),
-        sa.Column("segmentation", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("extra", sa.JSON(none_as_null=True), nullable=True),
         sa.ForeignKeyConstraint(["image_id"], ["images.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
