@@ -41,7 +41,9 @@ class Server:
             args.append("--ServerApp.jpserver_extensions=cvstudio_ext=False")
         env = dict(os.environ, NO_ALBUMENTATIONS_UPDATE="1")
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        self.log_path = self.data_dir.parent / f"server-{self.port}.log"
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
         while True:
             try:
                 status, _ = self.request("GET", path, timeout=2)

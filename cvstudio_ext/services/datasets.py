@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -245,6 +246,7 @@ class DatasetService:
                 return
             root, fmt = Path(row.path), row.format
         self._progress[dataset_id] = 0.05
+        started = time.monotonic()
         listing = self._listings.pop(dataset_id, None) or Listing.scan(root)
         base = str(root)
         on_disk = listing.images()
@@ -299,6 +301,13 @@ class DatasetService:
                     rows = annotation_rows(parsed.images, image_base, ann_base)
                     bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
                 self._write_rest(s, row, index, image_base, ann_base, compute_stats)
+        self.log.info(
+            "indexed dataset %s: %d images, %d annotations in %.1f s",
+            dataset_id,
+            index.num_images,
+            index.num_annotations,
+            time.monotonic() - started,
+        )
 
     def _clear_and_reserve(self, s, dataset_id: int) -> tuple[int, int]:
         """Drop a previous index of the dataset and pick the first free ids.
