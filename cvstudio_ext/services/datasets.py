@@ -258,7 +258,7 @@ class DatasetService:
             # one worker process: the other core stays with this thread
             probing = pool.submit(
                 probe_images,
-                [Path(os.path.join(base, f)) for f in on_disk],
+                [os.path.join(base, f) for f in on_disk],
                 n_jobs=max(1, (os.cpu_count() or 2) - 1),
                 progress=report,
             )
@@ -287,15 +287,11 @@ class DatasetService:
                     rows = annotation_rows(parsed.images, image_base, ann_base)
                     bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
                 probed = dict(zip(on_disk, probing.result()))
-
-                def probe(paths: list[Path]) -> list:
-                    # files the folder scan did not list as images (missing ones, odd
-                    # extensions) are probed now
-                    rest = [p for rec, p in zip(parsed.images, paths) if rec.file not in probed]
-                    probed.update(zip((str(p)[len(base) + 1 :] for p in rest), probe_images(rest, n_jobs=1)))
-                    return [probed[rec.file] for rec in parsed.images]
-
-                index = build_index(parsed, root, probe)
+                # files the folder scan did not list as images (missing ones, odd
+                # extensions) are probed now
+                rest = [rec.file for rec in parsed.images if rec.file not in probed]
+                probed.update(zip(rest, probe_images([os.path.join(base, f) for f in rest], n_jobs=1)))
+                index = build_index(parsed, [probed[rec.file] for rec in parsed.images])
                 self._progress[dataset_id] = 0.9
                 if boxes_need_sizes:
                     rows = annotation_rows(parsed.images, image_base, ann_base)

@@ -7,11 +7,11 @@ polygons in pixels) rather than copied: a million boxes should cost one pass, no
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .records import AnnotationRecord, ImageRecord, ParsedDataset
 
@@ -93,28 +93,65 @@ def _fmt(box) -> str:
     return "[" + ", ".join(f"{v:g}" for v in box) + "]"
 
 
-def build_index(
-    parsed: ParsedDataset,
-    root: Path,
-    probe: Callable[[list[Path]], list[Any]],
-) -> DatasetIndex:
-    """Probe every image, resolve YOLO's normalized units, and lint everything.
+def _complete_annotations(anns: list[AnnotationRecord], width: int | None, height: int | None) -> None:
+    """YOLO's normalized boxes and polygons in pixels, now that the image size is known."""
+    if not (width and height):
+        return
+    for ann in anns:
+        if ann.bbox is None and ann.norm_bbox is not None:
+            cx, cy, w, h = ann.norm_bbox
+            ann.bbox = ((cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height)
+        if ann.segmentation is None and ann.norm_segmentation is not None:
+            ann.segmentation = [
+                [v * (width if k % 2 == 0 else height) for k, v in enumerate(poly)] for poly in ann.norm_segmentation
+            ]
 
-    `probe` maps absolute paths to objects with `present`, `ok`, `width`, `height`,
-    `checksum` and `error` (see probe.py); it is passed in so callers choose parallelism
-    and progress reporting.
+
+def _box_issues(records: list[ImageRecord], images: list[IndexedImage], counts: list[int]) -> list[IndexedIssue]:
+    """Zero-area and out-of-bounds boxes, checked for all boxes at once with numpy."""
+    boxes = [a.bbox if a.bbox is not None else _NO_BOX for rec in records for a in rec.annotations]
+    if not boxes:
+        return []
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    owner = np.repeat(np.arange(len(images)), counts)
+    size = np.array([(im.width or 0, im.height or 0) for im in images], dtype=np.float64).reshape(-1, 2)[owner]
+    x, y, w, h = b.T
+    known = ~np.isnan(x)
+    zero = known & ((w <= 0) | (h <= 0))
+    tol = BOUNDS_TOLERANCE
+    sized = (size[:, 0] > 0) & (size[:, 1] > 0)
+    out = known & ~zero & sized & ((x < -tol) | (y < -tol) | (x + w > size[:, 0] + tol) | (y + h > size[:, 1] + tol))
+    issues = []
+    for pos in np.flatnonzero(zero | out).tolist():
+        i = int(owner[pos])
+        box, file = boxes[pos], images[i].file
+        if zero[pos]:
+            issues.append(IndexedIssue("zero_area", i, pos, f"box {_fmt(box)} in {file} has no area"))
+        else:
+            im = images[i]
+            detail = f"box {_fmt(box)} in {file} leaves the {im.width}x{im.height} image"
+            issues.append(IndexedIssue("bbox_out_of_bounds", i, pos, detail))
+    return issues
+
+
+_NO_BOX = (np.nan, np.nan, np.nan, np.nan)
+
+
+def build_index(parsed: ParsedDataset, probes: list[Any]) -> DatasetIndex:
+    """Resolve YOLO's normalized units and lint everything.
+
+    `probes` holds, for each of `parsed.images` in order, what probe.py found of its
+    file: `present`, `ok`, `width`, `height`, `checksum`, `error`.
     """
-    base = str(root)
-    probes = probe([Path(os.path.join(base, rec.file)) for rec in parsed.images])
     images: list[IndexedImage] = []
     issues: list[IndexedIssue] = []
     add = issues.append
     index_of_file: dict[str, int] = {}
     first_annotation: list[int] = []
+    counts: list[int] = []
     first_with_checksum: dict[str, str] = {}
-    used_classes: set[int] = set()
+    used_classes: set[int | None] = set()
     classification = parsed.task == "classification"
-    tol = BOUNDS_TOLERANCE
     position = 0
 
     for i, (rec, pr) in enumerate(zip(parsed.images, probes)):
@@ -123,101 +160,37 @@ def build_index(
         width = pr.width if pr.ok else rec.width
         height = pr.height if pr.ok else rec.height
         images.append(
-            IndexedImage(
-                rec.file,
-                rec.split,
-                width,
-                height,
-                rec.label,
-                pr.present,
-                pr.checksum if pr.ok else None,
-            )
+            IndexedImage(rec.file, rec.split, width, height, rec.label, pr.present, pr.checksum if pr.ok else None)
         )
         if not pr.present:
             add(IndexedIssue("missing_file", i, None, f"{rec.file} is listed but not on disk"))
         elif not pr.ok:
-            add(
-                IndexedIssue(
-                    "corrupt_image",
-                    i,
-                    None,
-                    f"{rec.file} cannot be read as an image: {pr.error}",
-                )
-            )
+            add(IndexedIssue("corrupt_image", i, None, f"{rec.file} cannot be read as an image: {pr.error}"))
         elif pr.checksum:
             first = first_with_checksum.setdefault(pr.checksum, rec.file)
             if first != rec.file:
-                add(
-                    IndexedIssue(
-                        "duplicate_image",
-                        i,
-                        None,
-                        f"{rec.file} has the same bytes as {first}",
-                    )
-                )
+                add(IndexedIssue("duplicate_image", i, None, f"{rec.file} has the same bytes as {first}"))
         if rec.label is not None:
             used_classes.add(rec.label)
         elif classification and pr.present:
-            add(
-                IndexedIssue(
-                    "unlabeled_image",
-                    i,
-                    None,
-                    f"{rec.file} is not inside a class folder",
-                )
-            )
-        if not classification and not rec.annotations and pr.present:
-            add(IndexedIssue("unlabeled_image", i, None, f"{rec.file} has no annotations"))
+            add(IndexedIssue("unlabeled_image", i, None, f"{rec.file} is not inside a class folder"))
+        anns = rec.annotations
+        counts.append(len(anns))
+        if not anns:
+            if not classification and pr.present:
+                add(IndexedIssue("unlabeled_image", i, None, f"{rec.file} has no annotations"))
+            continue
+        _complete_annotations(anns, width, height)
+        class_ids = [a.class_id for a in anns]
+        used_classes.update(class_ids)
+        if None in class_ids:
+            for k, ann in enumerate(anns):
+                if ann.class_id is None:
+                    detail = f"class {ann.source_class!r} in {rec.file} is not in the class list"
+                    add(IndexedIssue("unknown_class", i, position + k, detail))
+        position += len(anns)
 
-        for ann in rec.annotations:
-            box = ann.bbox
-            if box is None and ann.norm_bbox is not None and width and height:
-                cx, cy, w, h = ann.norm_bbox
-                box = ann.bbox = (
-                    (cx - w / 2) * width,
-                    (cy - h / 2) * height,
-                    w * width,
-                    h * height,
-                )
-            if ann.segmentation is None and ann.norm_segmentation is not None and width and height:
-                ann.segmentation = [
-                    [v * (width if k % 2 == 0 else height) for k, v in enumerate(poly)]
-                    for poly in ann.norm_segmentation
-                ]
-            if ann.class_id is None:
-                add(
-                    IndexedIssue(
-                        "unknown_class",
-                        i,
-                        position,
-                        f"class {ann.source_class!r} in {rec.file} is not in the class list",
-                    )
-                )
-            else:
-                used_classes.add(ann.class_id)
-            if box is not None:
-                x, y, w, h = box
-                if ann.area is None:
-                    ann.area = max(w, 0.0) * max(h, 0.0)
-                if w <= 0 or h <= 0:
-                    add(
-                        IndexedIssue(
-                            "zero_area",
-                            i,
-                            position,
-                            f"box {_fmt(box)} in {rec.file} has no area",
-                        )
-                    )
-                elif width and height and (x < -tol or y < -tol or x + w > width + tol or y + h > height + tol):
-                    add(
-                        IndexedIssue(
-                            "bbox_out_of_bounds",
-                            i,
-                            position,
-                            f"box {_fmt(box)} in {rec.file} leaves the {width}x{height} image",
-                        )
-                    )
-            position += 1
+    issues.extend(_box_issues(parsed.images, images, counts))
 
     for pi in parsed.issues:
         image = index_of_file.get(pi.file) if pi.file else None
@@ -237,12 +210,5 @@ def build_index(
         if issue.image is not None:
             images[issue.image].has_issues = True
     return DatasetIndex(
-        parsed.format,
-        parsed.task,
-        parsed.classes,
-        images,
-        parsed.images,
-        issues,
-        position,
-        dict(parsed.meta),
+        parsed.format, parsed.task, parsed.classes, images, parsed.images, issues, position, dict(parsed.meta)
     )

@@ -62,7 +62,7 @@ def _truncation_error(fmt: str | None, data: bytes) -> str | None:
     return None
 
 
-def _decodes(source: io.BytesIO | Path) -> bool:
+def _decodes(source: io.BytesIO | str) -> bool:
     """Full decode, only for the rare file whose end marker is missing.
 
     Files with data appended after the image (motion photos carry an MP4 after the JPEG
@@ -78,19 +78,18 @@ def _decodes(source: io.BytesIO | Path) -> bool:
         return False
 
 
-def _open_header(source: io.BytesIO | Path) -> tuple[int, int, str | None]:
+def _open_header(source: io.BytesIO | str) -> tuple[int, int, str | None]:
     with Image.open(source) as img:
         width, height = img.size
         return int(width), int(height), img.format
 
 
-def probe_image(path: Path) -> ImageProbe:
+def probe_image(path: str | os.PathLike) -> ImageProbe:
     """Probe one file: existence, header size, cheap integrity check and blake2b-128 hash.
 
     Never raises for a bad file; the verdict is in `ok`/`error` so one broken image
     cannot stop the indexing of a whole dataset.
     """
-    path = Path(path)
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -110,7 +109,7 @@ def probe_image(path: Path) -> ImageProbe:
             with open(path, "rb") as fh:
                 data = fh.read()
             checksum = hashlib.blake2b(data, digest_size=16).hexdigest()
-            source: io.BytesIO | Path = io.BytesIO(data)
+            source: io.BytesIO | str = io.BytesIO(data)
             tail = data[-64:]
         else:
             h = hashlib.blake2b(digest_size=16)
@@ -148,12 +147,12 @@ def probe_image(path: Path) -> ImageProbe:
     return probe
 
 
-def _probe_chunk(paths: list[Path]) -> list[ImageProbe]:
+def _probe_chunk(paths: list[str]) -> list[ImageProbe]:
     return [probe_image(p) for p in paths]
 
 
 def probe_images(
-    paths: list[Path],
+    paths: list[str] | list[Path],
     n_jobs: int = -1,
     progress: Callable[[int, int], None] | None = None,
     *,
@@ -167,7 +166,7 @@ def probe_images(
     `n_jobs=1` a large list goes to one worker process (joblib's loky executor), so the
     calling process stays free for other work meanwhile; short lists run in-process.
     """
-    paths = [Path(p) for p in paths]
+    paths = [os.fspath(p) for p in paths]  # plain strings: cheaper to send to workers
     total = len(paths)
     if total == 0:
         if progress:
