@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import datasets, identity, models, openapi
+from . import datasets, identity, models, openapi, weights
 from .base import API, NotFoundHandler
 
 
@@ -11,6 +11,7 @@ def routes() -> list[tuple[str, type]]:
         *identity.ROUTES,
         *datasets.ROUTES,
         *models.ROUTES,
+        *weights.ROUTES,
         *openapi.ROUTES,
         (rf"/{API}/.*", NotFoundHandler),
     ]

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Any, Literal
 
 from jupyter_server.auth.decorator import authorized
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tornado import web
 
-from ..errors import TooLarge, Unsupported
 from .base import API, MAX_ID, CVStudioHandler, Op, Page, Strict, check_name, path_id
+from .uploads import StreamingUploadHandler
 
 Format = Literal["yolo", "coco", "voc", "imagefolder"]
 Task = Literal["classification", "detection", "segmentation"]
@@ -256,17 +254,7 @@ class StatsHandler(CVStudioHandler):
         self.reply(await self.call(self.services.datasets.stats, self.owner, path_id(dataset_id, "dataset")))
 
 
-UPLOAD_TYPES = ("application/zip", "application/octet-stream", "application/x-zip-compressed")
-
-
-@web.stream_request_body
-class UploadHandler(CVStudioHandler):
-    """The body streams to a temp file under the data directory, never into memory.
-
-    Authentication, authorization, the size limit, the media type, the query and the
-    name are all checked in `prepare`, before a single byte of the body is accepted.
-    """
-
+class UploadHandler(StreamingUploadHandler):
     doc = {
         "post": Op(
             "Upload a zip archive of a dataset; it is unpacked safely and indexed in the background",
@@ -277,68 +265,18 @@ class UploadHandler(CVStudioHandler):
             errors=(400, 403, 409, 413, 415, 422),
         )
     }
-    _tmp = None
-    _received = 0
-    _too_large = False
+    media_types = ("application/zip", "application/octet-stream", "application/x-zip-compressed")
+    query_model = UploadQuery
+    what = "zip archive"
+    suffix = ".zip"
 
-    async def prepare(self) -> None:
-        await super().prepare()
-        if self.request.method != "POST":
-            return
-        if not self.current_user:
-            raise web.HTTPError(403)
-        ok = self.authorizer.is_authorized(self, self.current_user, "write", self.auth_resource)
-        if hasattr(ok, "__await__"):
-            ok = await ok
-        if not ok:
-            raise web.HTTPError(403, "You are not allowed to upload datasets.")
-        limit = self.services.datasets.max_upload_size
-        length = self.request.headers.get("Content-Length")
-        if length is not None and length.isdigit() and int(length) > limit:
-            raise TooLarge(f"The upload is {int(length)} bytes; the limit is {limit} bytes.", code="upload_too_large")
-        ctype = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if ctype not in UPLOAD_TYPES:
-            raise Unsupported(
-                f"Send the zip archive as the raw body with Content-Type application/zip, not {ctype or 'nothing'}."
-            )
-        self.query = self.parse_query(UploadQuery)
-        await self.call(self.services.datasets.check_new_name, self.owner, self.query.name)
-        self.request.connection.set_max_body_size(2 * limit + (1 << 20))
-        fd, name = tempfile.mkstemp(prefix="upload-", suffix=".zip", dir=self.services.data_dir / "tmp")
-        self._tmp = (os.fdopen(fd, "wb"), name)
-
-    def data_received(self, chunk: bytes) -> None:
-        if self._tmp is None or self._too_large:
-            return
-        self._received += len(chunk)
-        if self._received > self.services.datasets.max_upload_size:
-            self._too_large = True
-            self._discard()
-            return
-        self._tmp[0].write(chunk)
-
-    def _discard(self) -> None:
-        if self._tmp is not None:
-            fh, name = self._tmp
-            fh.close()
-            if os.path.exists(name):
-                os.unlink(name)
-
-    def on_finish(self) -> None:
-        self._discard()
-
-    def on_connection_close(self) -> None:
-        self._discard()
-        super().on_connection_close()
+    async def check_query(self, query: UploadQuery) -> None:
+        await self.call(self.services.datasets.check_new_name, self.owner, query.name)
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        limit = self.services.datasets.max_upload_size
-        if self._too_large:
-            raise TooLarge(f"The upload is larger than the limit of {limit} bytes.", code="upload_too_large")
-        fh, name = self._tmp
-        fh.close()
+        name = self.received_file()
         row = await self.call(self.services.datasets.upload, self.owner, self.query.name, self.query.format, name)
         self.reply(row, 202)
 

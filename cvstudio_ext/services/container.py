@@ -12,6 +12,7 @@ from .config import ConfigService
 from .datasets import DatasetService
 from .models import ModelService
 from .system import SystemService
+from .weights import WeightService
 
 DATA_SUBDIRS = ("datasets", "thumbnails", "runs", "weights", "generated", "tmp")
 
@@ -23,8 +24,10 @@ class Services:
     config: ConfigService
     datasets: DatasetService
     models: ModelService
+    weights: WeightService
     system: SystemService
     background: ThreadPoolExecutor
+    max_upload_size: int
 
     @classmethod
     def create(
@@ -55,8 +58,10 @@ class Services:
                 log=log,
             ),
             models=ModelService(store),
+            weights=WeightService(store, data_dir),
             system=SystemService(),
             background=background,
+            max_upload_size=max_upload_size,
         )
 
     def start(self) -> None:
