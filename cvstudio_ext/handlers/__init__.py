@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import datasets, identity, models, openapi, weights
+from . import datasets, identity, inference, models, openapi, system, weights
 from .base import API, NotFoundHandler
 
 
@@ -12,6 +12,8 @@ def routes() -> list[tuple[str, type]]:
         *datasets.ROUTES,
         *models.ROUTES,
         *weights.ROUTES,
+        *inference.ROUTES,
+        *system.ROUTES,
         *openapi.ROUTES,
         (rf"/{API}/.*", NotFoundHandler),
     ]

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..store import Store
 from .config import ConfigService
 from .datasets import DatasetService
+from .inference import InferenceService
 from .models import ModelService
 from .system import SystemService
 from .weights import WeightService
@@ -25,6 +26,7 @@ class Services:
     datasets: DatasetService
     models: ModelService
     weights: WeightService
+    inference: InferenceService
     system: SystemService
     background: ThreadPoolExecutor
     max_upload_size: int
@@ -45,21 +47,24 @@ class Services:
         store = Store(db_url)
         store.migrate()
         background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cvstudio-index")
+        datasets = DatasetService(
+            store,
+            data_dir=data_dir,
+            dataset_roots=dataset_roots,
+            max_upload_size=max_upload_size,
+            background=background,
+            log=log,
+        )
+        weights = WeightService(store, data_dir)
         return cls(
             store=store,
             data_dir=data_dir,
             config=ConfigService(store),
-            datasets=DatasetService(
-                store,
-                data_dir=data_dir,
-                dataset_roots=dataset_roots,
-                max_upload_size=max_upload_size,
-                background=background,
-                log=log,
-            ),
+            datasets=datasets,
             models=ModelService(store),
-            weights=WeightService(store, data_dir),
-            system=SystemService(),
+            weights=weights,
+            inference=InferenceService(store, weights, datasets, background),
+            system=SystemService(data_dir),
             background=background,
             max_upload_size=max_upload_size,
         )

@@ -75,26 +75,36 @@ class DatasetService:
         self._listings: dict[int, Any] = {}  # folder scans from registration, used once by indexing
 
     # ---- paths -------------------------------------------------------------------
-    def resolve_path(self, path: str) -> Path:
+    def _resolve(self, path: str) -> Path:
         """Resolve a user path (relative ones against the first dataset root) and make
         sure it lies inside a dataset root after following links."""
         if not path or "\x00" in path:
-            raise Invalid("Give the path of a dataset folder.", code="invalid_path")
+            raise Invalid("Give the path of a dataset folder or image.", code="invalid_path")
         p = Path(os.path.expanduser(path))
         if not p.is_absolute():
             p = self.roots[0] / p
         resolved = p.resolve()
         if not any(resolved == r or resolved.is_relative_to(r) for r in self.roots):
             raise Forbidden(
-                f"{path} is outside the folders datasets may be registered from; "
-                "use a folder inside the dataset roots or ask an admin to add it to c.CVStudio.dataset_roots.",
+                f"{path} is outside the folders datasets may be read from; "
+                "use a path inside the dataset roots or ask an admin to add it to c.CVStudio.dataset_roots.",
                 code="path_not_allowed",
                 details=[str(r) for r in self.roots],
             )
         if not resolved.exists():
             raise Invalid(f"{path} does not exist; check the path.", code="path_not_found")
+        return resolved
+
+    def resolve_path(self, path: str) -> Path:
+        resolved = self._resolve(path)
         if not resolved.is_dir():
             raise Invalid(f"{path} is a file; give the dataset's folder.", code="not_a_folder")
+        return resolved
+
+    def resolve_file(self, path: str) -> Path:
+        resolved = self._resolve(path)
+        if not resolved.is_file():
+            raise Invalid(f"{path} is not a file; give image files.", code="not_a_file")
         return resolved
 
     def _image_path(self, row: Dataset, file: str) -> Path:

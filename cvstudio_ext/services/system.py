@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 from .. import __version__
@@ -32,6 +33,16 @@ def gpu_count() -> int:
 
 
 class SystemService:
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+
+    def snapshot(self) -> dict[str, Any]:
+        """CPU, memory, the data directory's disk, GPUs, and the run counts (no training
+        runs exist before the training feature, so both counts are 0 until then)."""
+        from ..engine.system import snapshot
+
+        return snapshot(runs={"running": 0, "queued": 0}, disk_path=str(self.data_dir))
+
     def health(self) -> dict[str, Any]:
         gpus = gpu_count()
         return {
