@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, each against a baseline measured in the same run.
 
 Options: `--small` runs at a tenth of the sizes (a quick check, not the README figures);
-`--only datasets|graphs|start` picks one group. Results go to bench/results/latest.json.
+`--only datasets|graphs|inference|start` picks one group. Results go to bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .datasets import bench_datasets, bench_server_start
 from .graphs import bench_graphs
+from .inference import bench_inference
 
 HERE = Path(__file__).parent
 
@@ -23,7 +24,7 @@ def main() -> None:
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--small", action="store_true", help="a tenth of the sizes")
-    parser.add_argument("--only", choices=("datasets", "start", "graphs"))
+    parser.add_argument("--only", choices=("datasets", "start", "graphs", "inference"))
     args = parser.parse_args()
     work = HERE / ".work"
     work.mkdir(exist_ok=True)
@@ -35,6 +36,9 @@ def main() -> None:
     if args.only in (None, "graphs"):
         print("model graphs", flush=True)
         results += bench_graphs(work)
+    if args.only in (None, "inference"):
+        print("inference", flush=True)
+        results += bench_inference(work)
     if args.only in (None, "start"):
         print("server start", flush=True)
         results += bench_server_start(work)
