@@ -41,8 +41,8 @@ class WeightUploadQuery(BaseModel):
     def _size(cls, value: str) -> str:
         if not re.fullmatch(r"\d{1,5}(,\d{1,5})?", value.replace(" ", "")):
             raise ValueError('give one size like "224" or height,width like "480,640"')
-        if not all(16 <= int(v) <= 8192 for v in value.replace(" ", "").split(",")):
-            raise ValueError("sizes must be between 16 and 8192 pixels")
+        if not all(1 <= int(v) <= 8192 for v in value.replace(" ", "").split(",")):
+            raise ValueError("sizes must be between 1 and 8192 pixels")
         return value.replace(" ", "")
 
     def class_list(self) -> list[str]:

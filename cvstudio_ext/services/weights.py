@@ -16,9 +16,6 @@ from ..store import Store
 from ..store.models import Model, Weight
 from .datasets import iso, like_pattern
 
-SAFETENSORS = b"{"  # a safetensors header is JSON right after its 8-byte length
-
-
 def weight_dict(w: Weight) -> dict[str, Any]:
     return {
         "id": w.id,
@@ -47,12 +44,6 @@ def file_digest(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def weights_format(path: Path) -> str:
-    with open(path, "rb") as fh:
-        head = fh.read(9)
-    return "safetensors" if len(head) == 9 and head[8:9] == SAFETENSORS else "pt"
 
 
 class WeightService:
@@ -99,7 +90,7 @@ class WeightService:
         """Check a weights file against its architecture and classes without running any
         code from it, then move it into the library as the next version of `name`."""
         from ..engine.models_factory import build_model, check_state_dict, normalize_keys, task_of
-        from ..engine.weights import load_state_dict
+        from ..engine.weights import load_state_dict, sniff
 
         expected_task = task_of(architecture)
         if task is not None and task != expected_task:
@@ -112,7 +103,7 @@ class WeightService:
         model = build_model(architecture, len(classes), graph=self.graph_of(owner, architecture))
         check_state_dict(model, state)
         digest = file_digest(source)
-        fmt = weights_format(source)
+        fmt = "safetensors" if sniff(source) == "safetensors" else "pt"
         self.dir.mkdir(parents=True, exist_ok=True)
         stored = f"{uuid.uuid4().hex}.{'safetensors' if fmt == 'safetensors' else 'pt'}"
         os.replace(source, self.dir / stored)

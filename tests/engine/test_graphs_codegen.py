@@ -23,8 +23,8 @@ from cvstudio_ext.engine.graphs import (
 )
 from cvstudio_ext.errors import Invalid
 
-from .test_graphs_shapes import CASES
 from .graph_helpers import assert_equivalent, chain, graph, load_class, node, record_shapes
+from .test_graphs_shapes import CASES
 
 ALLOWED_IMPORTS = {"torch", "torchvision"}
 

@@ -45,7 +45,9 @@ async def add_weight(api, state: dict, **params) -> dict:
     buf = io.BytesIO()
     torch.save(state, buf)
     params.setdefault("name", f"w-{uuid.uuid4().hex[:6]}")
-    r = await api.post("weights/upload", raw=buf.getvalue(), params=params, headers={"Content-Type": "application/octet-stream"})
+    r = await api.post(
+        "weights/upload", raw=buf.getvalue(), params=params, headers={"Content-Type": "application/octet-stream"}
+    )
     assert r.code == 201, r
     return r.json
 
@@ -78,16 +80,22 @@ async def test_hand_set_graph_model_gives_the_arithmetic(api, jp_serverapp):
 
     cache = services(jp_serverapp).inference.cache
     loads = cache.loads
-    r = await api.post("inference/predict", {"weight_id": w["id"], "image": base64.b64encode(png()).decode(), "top_k": 1})
+    r = await api.post(
+        "inference/predict", {"weight_id": w["id"], "image": base64.b64encode(png()).decode(), "top_k": 1}
+    )
     assert r.code == 200 and len(r.json["predictions"]) == 1
     assert cache.loads == loads  # served from the cache
 
     files = {"file": png()}
     boundary = "----cvstudio"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.png\"\r\n"
-        "Content-Type: image/png\r\n\r\n"
-    ).encode() + files["file"] + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.png"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + files["file"]
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     r = await api.post(
         "inference/predict-image",
         raw=body,
@@ -104,13 +112,16 @@ async def test_detector_returns_well_formed_boxes(api):
     model = torchvision.models.detection.fasterrcnn_mobilenet_v3_large_320_fpn(
         weights=None, weights_backbone=None, num_classes=3
     )
-    w = await add_weight(api, model.state_dict(), architecture="fasterrcnn_mobilenet_v3_large_320_fpn", classes="a,b", input_size="320")
+    w = await add_weight(
+        api, model.state_dict(), architecture="fasterrcnn_mobilenet_v3_large_320_fpn", classes="a,b", input_size="320"
+    )
     assert w["task"] == "detection"
     rng = np.random.default_rng(0)
     buf = io.BytesIO()
     Image.fromarray(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)).save(buf, "PNG")
     r = await api.post(
-        "inference/predict", {"weight_id": w["id"], "image": base64.b64encode(buf.getvalue()).decode(), "score_threshold": 0.0}
+        "inference/predict",
+        {"weight_id": w["id"], "image": base64.b64encode(buf.getvalue()).decode(), "score_threshold": 0.0},
     )
     assert r.code == 200, r
     for d in r.json["detections"]:
@@ -146,7 +157,9 @@ async def test_batch_job_over_a_dataset(api, jp_root_dir):
 
 async def test_bad_inference_input(api):
     m = (await api.post("models", {"name": "pool3", "graph": POOL})).json
-    w = await add_weight(api, {"fc.weight": torch.eye(2, 3), "fc.bias": torch.zeros(2)}, architecture=f"graph:{m['id']}", classes="a,b")
+    w = await add_weight(
+        api, {"fc.weight": torch.eye(2, 3), "fc.bias": torch.zeros(2)}, architecture=f"graph:{m['id']}", classes="a,b"
+    )
     garbage = base64.b64encode(b"this is not an image").decode()
     r = await api.post("inference/predict", {"weight_id": w["id"], "image": garbage})
     assert r.code == 422 and r.json["error"]["code"] == "bad_image"
@@ -156,7 +169,22 @@ async def test_bad_inference_input(api):
     assert r.code == 404
     r = await api.post("inference/predict", {"image": base64.b64encode(png()).decode()})
     assert r.code == 422
-    r = await api.post("inference/predict", {"weight_id": w["id"], "dataset_image": {"dataset_id": 9999, "image_id": 1}})
+    r = await api.post(
+        "inference/predict", {"weight_id": w["id"], "dataset_image": {"dataset_id": 9999, "image_id": 1}}
+    )
     assert r.code == 404
-    r = await api.post("inference/predict-image", raw=b"", params={"weight_id": w["id"]}, headers={"Content-Type": "multipart/form-data; boundary=x"})
-    assert r.code == 422
+    r = await api.post(
+        "inference/predict-image",
+        raw=b"",
+        params={"weight_id": w["id"]},
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert r.code == 400  # not a multipart body at all
+    form = b'--x\r\nContent-Disposition: form-data; name="other"\r\n\r\nhello\r\n--x--\r\n'
+    r = await api.post(
+        "inference/predict-image",
+        raw=form,
+        params={"weight_id": w["id"]},
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert r.code == 422 and r.json["error"]["code"] == "no_file"

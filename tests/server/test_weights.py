@@ -26,7 +26,9 @@ def mobilenet_bytes(num_classes: int = 3) -> bytes:
 
 async def upload(api, body: bytes, **params):
     query = {"name": "pets", "architecture": "mobilenet_v3_small", "classes": CLASSES, **params}
-    return await api.post("weights/upload", raw=body, params=query, headers={"Content-Type": "application/octet-stream"})
+    return await api.post(
+        "weights/upload", raw=body, params=query, headers={"Content-Type": "application/octet-stream"}
+    )
 
 
 def library_files(cv_data_dir):
@@ -108,7 +110,9 @@ async def test_weights_that_do_not_fit_are_refused(api, cv_data_dir):
     assert r.code == 422
     r = await upload(api, mobilenet_bytes(), input_size="huge")
     assert r.code == 422
-    r = await api.post("weights/upload", raw=b"x", params={"name": "n"}, headers={"Content-Type": "application/octet-stream"})
+    r = await api.post(
+        "weights/upload", raw=b"x", params={"name": "n"}, headers={"Content-Type": "application/octet-stream"}
+    )
     assert r.code == 422
     assert library_files(cv_data_dir) == [] and (await api.get("weights")).json["total"] == 0
 
