@@ -16,6 +16,7 @@ from ..store import Store
 from ..store.models import Model, Weight
 from .datasets import iso, like_pattern
 
+
 def weight_dict(w: Weight) -> dict[str, Any]:
     return {
         "id": w.id,
