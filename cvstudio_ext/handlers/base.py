@@ -4,11 +4,13 @@ parsing with pydantic, and blocking work kept off the event loop."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import getpass
 import json
 import re
 import sys
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from http.client import responses
 from typing import Any, ClassVar, TypeVar
@@ -212,6 +214,10 @@ class CVStudioHandler(ExtensionHandlerMixin, APIHandler):
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking service call in a worker thread."""
         return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def call_on(self, executor: Executor, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking call on a given executor (inference keeps torch on one thread)."""
+        return await asyncio.get_running_loop().run_in_executor(executor, functools.partial(fn, *args, **kwargs))
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)

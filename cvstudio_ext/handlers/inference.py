@@ -69,7 +69,8 @@ class PredictHandler(CVStudioHandler):
         b = self.parse_body(PredictBody)
         ref = (b.dataset_image.dataset_id, b.dataset_image.image_id) if b.dataset_image else None
         self.reply(
-            await self.call(
+            await self.call_on(
+                self.services.inference.executor,
                 self.services.inference.predict,
                 self.owner,
                 weight_id=b.weight_id,
@@ -102,7 +103,8 @@ class PredictImageHandler(CVStudioHandler):
         if not files:
             raise Invalid("Send the image as a multipart form field named `file`.", code="no_file")
         self.reply(
-            await self.call(
+            await self.call_on(
+                self.services.inference.executor,
                 self.services.inference.predict_upload,
                 self.owner,
                 q.weight_id,

@@ -63,7 +63,7 @@ class Services:
             datasets=datasets,
             models=ModelService(store),
             weights=weights,
-            inference=InferenceService(store, weights, datasets, background),
+            inference=InferenceService(store, weights, datasets),
             system=SystemService(data_dir),
             background=background,
             max_upload_size=max_upload_size,
@@ -74,4 +74,5 @@ class Services:
 
     def stop(self) -> None:
         self.background.shutdown(wait=False, cancel_futures=True)
+        self.inference.executor.shutdown(wait=False, cancel_futures=True)
         self.store.close()

@@ -58,19 +58,14 @@ class ModelCache:
 
 
 class InferenceService:
-    def __init__(
-        self,
-        store: Store,
-        weights: WeightService,
-        datasets: DatasetService,
-        background: ThreadPoolExecutor,
-        cache_size: int = 4,
-    ):
+    def __init__(self, store: Store, weights: WeightService, datasets: DatasetService, cache_size: int = 4):
         self.store = store
         self.weights = weights
         self.datasets = datasets
-        self.background = background
         self.cache = ModelCache(cache_size)
+        # Every forward pass runs on this one thread: torch's OpenMP pool is made per
+        # calling thread, and hopping between threads would rebuild and oversubscribe it.
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="cvstudio-infer")
 
     # ---- models ------------------------------------------------------------------
     def _model(self, owner: str, w: Weight):
@@ -98,18 +93,25 @@ class InferenceService:
             raise NotFound(f"Run {run_id} has no weight in the library yet.", code="weight_not_found")
         return w
 
-    def _run(
-        self, owner: str, w: Weight, images: list, top_k: int, score_threshold: float
+    def _prepare(self, w: Weight, images: list) -> Any:
+        """PIL images to the model's input: a normalized batch, or detector tensors."""
+        from ..engine.inference import detection_tensor, preprocess
+
+        if w.task == "detection":
+            return [detection_tensor(im) for im in images]
+        import torch
+
+        return torch.cat([preprocess(im, w.input_size) for im in images])
+
+    def _infer(
+        self, owner: str, w: Weight, prepared: Any, top_k: int, score_threshold: float
     ) -> list[list[dict[str, Any]]]:
-        from ..engine.inference import classify, detect, detection_tensor, preprocess
+        from ..engine.inference import classify, detect
 
         model = self._model(owner, w)
         if w.task == "detection":
-            return detect(model, [detection_tensor(im) for im in images], w.classes, score_threshold)
-        import torch
-
-        batch = torch.cat([preprocess(im, w.input_size) for im in images])
-        return classify(model, batch, w.classes, top_k)
+            return detect(model, prepared, w.classes, score_threshold)
+        return classify(model, prepared, w.classes, top_k)
 
     # ---- single predictions --------------------------------------------------------
     def predict(
@@ -165,7 +167,7 @@ class InferenceService:
 
         image = decode_image(data)
         started = time.perf_counter()
-        result = self._run(owner, w, [image], top_k, score_threshold)[0]
+        result = self._infer(owner, w, self._prepare(w, [image]), top_k, score_threshold)[0]
         elapsed = (time.perf_counter() - started) * 1000
         key = "detections" if w.task == "detection" else "predictions"
         out: dict[str, Any] = {"task": w.task, key: result, "time_ms": round(elapsed, 3), "weight_id": w.id}
@@ -199,13 +201,14 @@ class InferenceService:
             s.add(job)
             s.flush()
             job_id = job.id
-        self.background.submit(self._run_job, owner, job_id, w, items)
+        self.executor.submit(self._run_job, owner, job_id, w, items)
         return {"job_id": job_id}
 
     def _run_job(self, owner: str, job_id: int, w: Weight, items: list[dict[str, Any]]) -> None:
         from ..engine.inference import decode_image
 
         self._set_job(job_id, status="running")
+        key = "detections" if w.task == "detection" else "predictions"
         try:
             pending: list[dict[str, Any]] = []
             done = 0
@@ -218,10 +221,12 @@ class InferenceService:
                         ok.append(item)
                     except (OSError, Invalid) as exc:
                         pending.append({"file": item["file"], "image_id": item.get("image_id"), "error": str(exc)})
-                results = self._run(owner, w, images, 5, 0.25) if images else []
-                key = "detections" if w.task == "detection" else "predictions"
-                for item, result in zip(ok, results):
-                    pending.append({"file": item["file"], "image_id": item.get("image_id"), key: result})
+                if images:
+                    results = self._infer(owner, w, self._prepare(w, images), 5, 0.25)
+                    pending += [
+                        {"file": item["file"], "image_id": item.get("image_id"), key: result}
+                        for item, result in zip(ok, results)
+                    ]
                 done += len(chunk)
                 if len(pending) >= WRITE_EVERY or done == len(items):
                     self._write_results(job_id, pending, done)

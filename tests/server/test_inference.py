@@ -107,7 +107,7 @@ async def test_hand_set_graph_model_gives_the_arithmetic(api, jp_serverapp):
     assert overlay.format == "PNG" and overlay.size == (20, 12)
 
 
-async def test_detector_returns_well_formed_boxes(api):
+async def test_detector_returns_well_formed_boxes(api, jp_root_dir):
     torch.manual_seed(0)
     model = torchvision.models.detection.fasterrcnn_mobilenet_v3_large_320_fpn(
         weights=None, weights_backbone=None, num_classes=3
@@ -128,6 +128,33 @@ async def test_detector_returns_well_formed_boxes(api):
         x, y, bw, bh = d["bbox"]
         assert d["class_name"] in ("a", "b") and 0 <= d["score"] <= 1
         assert -1e-3 <= x and -1e-3 <= y and bw >= 0 and bh >= 0 and x + bw <= 160.01 and y + bh <= 120.01
+
+    # a batch over a COCO dataset, exported as COCO results with the dataset's own category ids
+    root = jp_root_dir / "dets"
+    (root / "images").mkdir(parents=True)
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)).save(root / "images" / f"{i}.png")
+    coco = {
+        "images": [{"id": i + 1, "file_name": f"{i}.png", "width": 160, "height": 120} for i in range(2)],
+        "categories": [{"id": 7, "name": "a"}, {"id": 9, "name": "b"}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 9, "bbox": [5, 5, 30, 20], "area": 600, "iscrowd": 0}],
+    }
+    (root / "annotations").mkdir()
+    (root / "annotations" / "instances_val.json").write_text(__import__("json").dumps(coco))
+    ds = await api.register("dets", "dets")
+    r = await api.post("inference/batch", {"weight_id": w["id"], "dataset_id": ds["id"]})
+    job_id = r.json["job_id"]
+    for _ in range(400):
+        job = (await api.get(f"inference/jobs/{job_id}")).json
+        if job["status"] in ("completed", "failed"):
+            break
+        await asyncio.sleep(0.05)
+    assert job["status"] == "completed", job
+    assert [len(x["detections"]) >= 0 for x in job["results"]] == [True, True]
+    exported = (await api.get(f"inference/jobs/{job_id}", params={"format": "coco"})).json["results"]
+    assert sum(len(x["detections"]) for x in job["results"]) == len(exported)
+    for det in exported:
+        assert det["category_id"] in (7, 9) and len(det["bbox"]) == 4 and "score" in det and "image_id" in det
 
 
 async def test_batch_job_over_a_dataset(api, jp_root_dir):
