@@ -1,0 +1,125 @@
+"""Finding the Jupyter server a kernel belongs to, and calling CV Studio's API on it.
+
+Only the public HTTP API is used, so whatever a notebook starts (a training run, say)
+lives in the server and outlives the kernel. Standard library only: a kernel needs
+nothing extra to talk to its server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+
+class StudioAPIError(Exception):
+    """An error answer of the API, with its status, code, message and details."""
+
+    def __init__(self, status: int, code: str, message: str, details: list[Any] | None = None):
+        super().__init__(f"{message} ({status} {code})")
+        self.status, self.code, self.message, self.details = status, code, message, details or []
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    url: str  # with the base_url, ending in "/"
+    token: str
+    source: str  # how it was found, for error messages and repr
+
+
+def _normalize(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def find_server(url: str | None = None, token: str | None = None) -> ServerInfo:
+    """The server to talk to, in this order: the arguments; CVSTUDIO_SERVER_URL and
+    CVSTUDIO_TOKEN; the running Jupyter server whose pid is this kernel's
+    JPY_PARENT_PID; JupyterHub's JUPYTERHUB_SERVICE_URL with JUPYTERHUB_API_TOKEN."""
+    if url:
+        return ServerInfo(_normalize(url), token or os.environ.get("CVSTUDIO_TOKEN", ""), "arguments")
+    env_url = os.environ.get("CVSTUDIO_SERVER_URL")
+    if env_url:
+        return ServerInfo(_normalize(env_url), token or os.environ.get("CVSTUDIO_TOKEN", ""), "CVSTUDIO_SERVER_URL")
+    parent = os.environ.get("JPY_PARENT_PID")
+    if parent and parent.isdigit():
+        from jupyter_server.serverapp import list_running_servers
+
+        for info in list_running_servers():
+            if info.get("pid") == int(parent):
+                return ServerInfo(_normalize(info["url"]), token or info.get("token", ""), "JPY_PARENT_PID")
+    hub_url = os.environ.get("JUPYTERHUB_SERVICE_URL")
+    if hub_url:
+        return ServerInfo(_normalize(hub_url), token or os.environ.get("JUPYTERHUB_API_TOKEN", ""), "JupyterHub")
+    raise LookupError("No Jupyter server found: pass url= and token=, or set CVSTUDIO_SERVER_URL and CVSTUDIO_TOKEN.")
+
+
+class Client:
+    """JSON calls to `<server>/cvstudio/api/<path>` with the token in the header."""
+
+    def __init__(self, url: str | None = None, token: str | None = None, timeout: float = 60):
+        self.server = find_server(url, token)
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"Client({self.server.url!r}, found by {self.server.source})"
+
+    def url(self, path: str, params: dict[str, Any] | None = None) -> str:
+        query = urllib.parse.urlencode({k: v for k, v in (params or {}).items() if v is not None})
+        return f"{self.server.url}cvstudio/api/{path.lstrip('/')}" + (f"?{query}" if query else "")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, Any] | None = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
+    ) -> Any:
+        headers = {"Accept": "application/json"}
+        if self.server.token:
+            headers["Authorization"] = f"token {self.server.token}"
+        if json_body is not None:
+            data, content_type = json.dumps(json_body).encode(), "application/json"
+        if content_type:
+            headers["Content-Type"] = content_type
+        req = urllib.request.Request(self.url(path, params), data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                body = resp.read()
+                if not body:
+                    return None
+                if resp.headers.get_content_type() == "application/json":
+                    return json.loads(body)
+                return body
+        except urllib.error.HTTPError as exc:
+            raise _api_error(exc) from None
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, params=params)
+
+    def post(self, path: str, body: Any = None, **params: Any) -> Any:
+        return self.request("POST", path, json_body=body if body is not None else {}, params=params)
+
+    def put(self, path: str, body: Any) -> Any:
+        return self.request("PUT", path, json_body=body)
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.request("PATCH", path, json_body=body)
+
+    def delete(self, path: str, **params: Any) -> Any:
+        return self.request("DELETE", path, params=params)
+
+
+def _api_error(exc: urllib.error.HTTPError) -> StudioAPIError:
+    raw = exc.read()
+    try:
+        error = json.loads(raw)["error"]
+        return StudioAPIError(exc.code, error["code"], error["message"], error.get("details"))
+    except (ValueError, KeyError, TypeError):
+        return StudioAPIError(exc.code, "http_error", raw.decode(errors="replace")[:300] or exc.reason)
