@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import datasets, identity, inference, models, openapi, system, weights
+from . import datasets, identity, inference, models, openapi, system, training, weights
 from .base import API, NotFoundHandler
 
 
@@ -14,6 +14,7 @@ def routes() -> list[tuple[str, type]]:
         *weights.ROUTES,
         *inference.ROUTES,
         *system.ROUTES,
+        *training.ROUTES,
         *openapi.ROUTES,
         (rf"/{API}/.*", NotFoundHandler),
     ]

@@ -13,6 +13,7 @@ from .datasets import DatasetService
 from .inference import InferenceService
 from .models import ModelService
 from .system import SystemService
+from .training import TrainingService
 from .weights import WeightService
 
 DATA_SUBDIRS = ("datasets", "thumbnails", "runs", "weights", "generated", "tmp")
@@ -27,6 +28,7 @@ class Services:
     models: ModelService
     weights: WeightService
     inference: InferenceService
+    training: TrainingService
     system: SystemService
     background: ThreadPoolExecutor
     max_upload_size: int
@@ -64,6 +66,7 @@ class Services:
             models=ModelService(store),
             weights=weights,
             inference=InferenceService(store, weights, datasets),
+            training=TrainingService(store, data_dir, weights, log),
             system=SystemService(data_dir),
             background=background,
             max_upload_size=max_upload_size,
@@ -71,8 +74,10 @@ class Services:
 
     def start(self) -> None:
         self.datasets.resume_interrupted()
+        self.training.supervisor.start()
 
     def stop(self) -> None:
+        self.training.supervisor.stop()
         self.background.shutdown(wait=False, cancel_futures=True)
         self.inference.executor.shutdown(wait=False, cancel_futures=True)
         self.store.close()

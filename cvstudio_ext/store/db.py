@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest revision in migrations/versions; a test checks it against Alembic's own
 # view so that a server whose database is current never has to import Alembic at start.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

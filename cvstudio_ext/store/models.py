@@ -215,3 +215,35 @@ class InferenceResult(Base):
     job_id: Mapped[int] = mapped_column(ForeignKey("inference_jobs.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Run(Base):
+    """A training run. The worker process never touches this row: the supervisor folds
+    the run directory's events into it."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    task: Mapped[str] = mapped_column(String(32))
+    dataset_id: Mapped[int] = mapped_column(Integer)
+    model: Mapped[dict[str, Any]] = mapped_column(JSON)
+    hyperparameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    augmentation: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    resources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pretrained_weight_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    epochs: Mapped[int] = mapped_column(Integer, default=1)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    best: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pid_create_time: Mapped[float | None] = mapped_column(Float, nullable=True)
+    events_offset: Mapped[int] = mapped_column(Integer, default=0)
+    events_seq: Mapped[int] = mapped_column(Integer, default=0)
+    weight_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,0 +1,223 @@
+"""The supervisor: starts queued runs as worker processes, tails each live run's
+events.jsonl by byte offset, folds events into the database, fans them out to
+subscribers, and notices dead workers within a second.
+
+It is a plain thread, not tied to tornado: subscribers are callables (the WebSocket
+handlers hand it a thread-safe one)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..store import Store
+from ..store.models import Run, utcnow
+
+POLL_S = 0.25
+TERMINAL = ("completed", "stopped", "failed")
+
+
+def process_alive(pid: int | None, create_time: float | None) -> bool:
+    """True only for the very process we started (a reused pid has another create_time)."""
+    if not pid:
+        return False
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        return abs(proc.create_time() - (create_time or 0)) < 1.0 and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def read_events(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """Whole lines after `offset`; a partly written last line waits for the next read."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            chunk = fh.read()
+    except FileNotFoundError:
+        return [], offset
+    end = chunk.rfind(b"\n") + 1
+    events = []
+    for line in chunk[:end].splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            events.append({"type": "log", "data": {"line": line.decode(errors="replace")}})
+    return events, offset + end
+
+
+class Supervisor:
+    def __init__(self, store: Store, runs_dir: Path, on_finished: Callable[[int, str], None], log: logging.Logger,
+                 max_concurrent_runs: int = 1):  # fmt: skip
+        self.store = store
+        self.runs_dir = runs_dir
+        self.on_finished = on_finished
+        self.log = log
+        self.max_concurrent_runs = max_concurrent_runs
+        self._subscribers: dict[int, set[Callable[[dict[str, Any]], None]]] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._procs: dict[int, subprocess.Popen] = {}
+
+    # ---- lifecycle -------------------------------------------------------------------
+    def start(self) -> None:
+        self.adopt_or_interrupt()
+        self._thread = threading.Thread(target=self._loop, name="cvstudio-supervisor", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def adopt_or_interrupt(self) -> None:
+        """At server start: runs whose process still lives are followed again; the rest
+        become `interrupted` (resumable from their last checkpoint)."""
+        with self.store.session.begin() as s:
+            for run in s.scalars(select(Run).where(Run.status.in_(("running", "stopping")))):
+                if not process_alive(run.pid, run.pid_create_time):
+                    run.status, run.error = "interrupted", "The server stopped while the run was going; resume it."
+
+    # ---- subscribers -----------------------------------------------------------------
+    def subscribe(self, run_id: int, callback: Callable[[dict[str, Any]], None]) -> None:
+        with self._lock:
+            self._subscribers.setdefault(run_id, set()).add(callback)
+
+    def unsubscribe(self, run_id: int, callback: Callable[[dict[str, Any]], None]) -> None:
+        with self._lock:
+            self._subscribers.get(run_id, set()).discard(callback)
+
+    def _publish(self, run_id: int, event: dict[str, Any]) -> None:
+        with self._lock:
+            callbacks = list(self._subscribers.get(run_id, ()))
+        for callback in callbacks:
+            callback(event)
+
+    # ---- the loop --------------------------------------------------------------------
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                self.log.exception("supervisor tick failed")
+            self._wake.wait(POLL_S)
+            self._wake.clear()
+
+    def tick(self) -> None:
+        with self.store.session() as s:
+            live = list(s.scalars(select(Run.id).where(Run.status.in_(("running", "stopping")))))
+        for run_id in live:
+            self._follow(run_id)
+        self._start_queued()
+
+    def _follow(self, run_id: int) -> None:
+        run_dir = self.runs_dir / str(run_id)
+        with self.store.session() as s:
+            run = s.get(Run, run_id)
+            alive = process_alive(run.pid, run.pid_create_time)
+        proc = self._procs.get(run_id)
+        finished = self._read(run_id, run_dir)  # whatever it wrote, also just before it ended
+        if finished is None and (not alive or (proc is not None and proc.poll() is not None)):
+            if not self._has_final_status(run_dir):
+                # the worker is gone without a last word: say it for it, in its own file,
+                # so that the event stream (and every replay) tells the same story
+                tail = last_lines(run_dir / "train.log", 5) + last_lines(run_dir / "worker.out", 5)
+                error = "The worker process ended without finishing: " + (" | ".join(tail[-5:]) or "no output")
+                line = {"type": "status", "time": utcnow().isoformat(), "data": {"status": "failed", "error": error}}
+                with open(run_dir / "events.jsonl", "a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(line) + "\n")
+            finished = self._read(run_id, run_dir)
+        if finished is not None:
+            self._procs.pop(run_id, None)
+            if finished in ("completed", "stopped"):
+                # the weight goes into the library first, so that a run seen completed
+                # already names its weight
+                try:
+                    self.on_finished(run_id, finished)
+                except Exception:
+                    self.log.exception("adding run %s to the weight library failed", run_id)
+                with self.store.session.begin() as s:
+                    s.get(Run, run_id).status = finished
+
+    def _has_final_status(self, run_dir: Path) -> bool:
+        events, _ = read_events(run_dir / "events.jsonl", 0)
+        return any(
+            e.get("type") == "status" and e.get("data", {}).get("status") in ("paused", *TERMINAL) for e in events
+        )
+
+    def _read(self, run_id: int, run_dir: Path) -> str | None:
+        """Fold the new lines of events.jsonl into the run and publish them; returns the
+        final status if one arrived."""
+        finished = None
+        with self.store.session.begin() as s:
+            run = s.get(Run, run_id)
+            events, offset = read_events(run_dir / "events.jsonl", run.events_offset)
+            for raw in events:
+                run.events_seq += 1
+                data = raw.get("data", {})
+                event = {"seq": run.events_seq, "type": raw.get("type", "log"), "data": data}
+                if event["type"] in ("status", "metric"):
+                    run.epoch = data.get("epoch", run.epoch)
+                    run.step = data.get("step", run.step)
+                if event["type"] == "status" and data.get("status") in ("paused", *TERMINAL):
+                    finished = data["status"]
+                    run.finished_at, run.error = utcnow(), data.get("error")
+                    if finished in ("paused", "failed"):
+                        run.status = finished  # completed/stopped wait for their weight (see _follow)
+                elif event["type"] == "checkpoint" and data.get("kind") == "best":
+                    metrics = data.get("metrics") or {}
+                    main = "val_accuracy" if "val_accuracy" in metrics else "val_map"
+                    run.best = {"metric": main, "value": metrics.get(main), "epoch": data.get("epoch")}
+                self._publish(run_id, event)
+            run.events_offset = offset
+        return finished
+
+    def _start_queued(self) -> None:
+        with self.store.session.begin() as s:
+            running = s.scalar(select(func.count()).select_from(Run).where(Run.status.in_(("running", "stopping"))))
+            slots = self.max_concurrent_runs - running
+            if slots <= 0:
+                return
+            for run in s.scalars(select(Run).where(Run.status == "queued").order_by(Run.id).limit(slots)):
+                self._spawn(run)
+
+    def _spawn(self, run: Run) -> None:
+        import psutil
+
+        run_dir = self.runs_dir / str(run.id)
+        out = open(run_dir / "worker.out", "ab")
+        env = dict(os.environ, NO_ALBUMENTATIONS_UPDATE="1", PYTHONUNBUFFERED="1")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cvstudio_ext.engine.training.worker", str(run_dir)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
+        )
+        out.close()
+        self._procs[run.id] = proc
+        run.pid, run.pid_create_time = proc.pid, psutil.Process(proc.pid).create_time()
+        run.status, run.started_at, run.finished_at, run.error = "running", run.started_at or utcnow(), None, None
+
+
+def last_lines(path: Path, n: int) -> list[str]:
+    try:
+        return path.read_text(errors="replace").splitlines()[-n:]
+    except OSError:
+        return []
