@@ -49,6 +49,9 @@ class CVStudio(ExtensionApp):
     max_upload_size = Int(
         help="Largest accepted upload body in bytes (default 1 GiB).",
     ).tag(config=True)
+    max_concurrent_runs = Int(
+        help="Training runs that may run at once; the rest wait in `queued` (default 1).",
+    ).tag(config=True)
 
     @default("data_dir")
     def _default_data_dir(self) -> str:
@@ -67,6 +70,17 @@ class CVStudio(ExtensionApp):
     def _default_max_upload_size(self) -> int:
         env = _env("max_upload_size")
         return int(env) if env else 1 << 30
+
+    @default("max_concurrent_runs")
+    def _default_max_concurrent_runs(self) -> int:
+        env = _env("max_concurrent_runs")
+        return int(env) if env else 1
+
+    @validate("max_concurrent_runs")
+    def _check_max_concurrent_runs(self, proposal) -> int:
+        if proposal["value"] < 1:
+            raise ValueError("max_concurrent_runs must be at least 1")
+        return proposal["value"]
 
     @validate("max_upload_size")
     def _check_max_upload_size(self, proposal) -> int:
@@ -91,6 +105,7 @@ class CVStudio(ExtensionApp):
                 db_url=db_url,
                 dataset_roots=roots,
                 max_upload_size=self.max_upload_size,
+                max_concurrent_runs=self.max_concurrent_runs,
                 log=self.log,
             )
             services.start()

@@ -41,6 +41,7 @@ class Services:
         db_url: str,
         dataset_roots: list[Path],
         max_upload_size: int,
+        max_concurrent_runs: int = 1,
         log: logging.Logger | None = None,
     ) -> Services:
         log = log or logging.getLogger("cvstudio")
@@ -58,6 +59,7 @@ class Services:
             log=log,
         )
         weights = WeightService(store, data_dir)
+        training = TrainingService(store, data_dir, weights, log, max_concurrent_runs)
         return cls(
             store=store,
             data_dir=data_dir,
@@ -66,8 +68,8 @@ class Services:
             models=ModelService(store),
             weights=weights,
             inference=InferenceService(store, weights, datasets),
-            training=TrainingService(store, data_dir, weights, log),
-            system=SystemService(data_dir),
+            training=training,
+            system=SystemService(data_dir, training.counts),
             background=background,
             max_upload_size=max_upload_size,
         )

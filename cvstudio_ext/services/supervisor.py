@@ -7,12 +7,15 @@ handlers hand it a thread-safe one)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,9 @@ from ..store.models import Run, utcnow
 
 POLL_S = 0.25
 TERMINAL = ("completed", "stopped", "failed")
+# A worker asked to stop gets this long to checkpoint and end by itself; then SIGTERM
+# (it stops at its next step), and as long again before SIGKILL of its process group.
+STOP_GRACE_S = 30.0
 
 
 def process_alive(pid: int | None, create_time: float | None) -> bool:
@@ -71,6 +77,7 @@ class Supervisor:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._procs: dict[int, subprocess.Popen] = {}
+        self._stops: dict[int, float] = {}  # run id -> when stop was asked
 
     # ---- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -92,6 +99,23 @@ class Supervisor:
             for run in s.scalars(select(Run).where(Run.status.in_(("running", "stopping")))):
                 if not process_alive(run.pid, run.pid_create_time):
                     run.status, run.error = "interrupted", "The server stopped while the run was going; resume it."
+
+    def stop_requested(self, run_id: int) -> None:
+        self._stops.setdefault(run_id, time.monotonic())
+        self.kick()
+
+    def _escalate(self, run_id: int, pid: int | None, create_time: float | None) -> None:
+        asked = self._stops.get(run_id)
+        if asked is None or not hasattr(os, "killpg") or not process_alive(pid, create_time):
+            return
+        waited = time.monotonic() - asked
+        if waited > 2 * STOP_GRACE_S:
+            self.log.warning("run %s ignored SIGTERM; killing its process group", run_id)
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+        elif waited > STOP_GRACE_S:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGTERM)
 
     # ---- subscribers -----------------------------------------------------------------
     def subscribe(self, run_id: int, callback: Callable[[dict[str, Any]], None]) -> None:
@@ -130,6 +154,7 @@ class Supervisor:
         with self.store.session() as s:
             run = s.get(Run, run_id)
             alive = process_alive(run.pid, run.pid_create_time)
+        self._escalate(run_id, run.pid, run.pid_create_time)
         proc = self._procs.get(run_id)
         finished = self._read(run_id, run_dir)  # whatever it wrote, also just before it ended
         if finished is None and (not alive or (proc is not None and proc.poll() is not None)):
@@ -144,6 +169,7 @@ class Supervisor:
             finished = self._read(run_id, run_dir)
         if finished is not None:
             self._procs.pop(run_id, None)
+            self._stops.pop(run_id, None)
             if finished in ("completed", "stopped"):
                 # the weight goes into the library first, so that a run seen completed
                 # already names its weight

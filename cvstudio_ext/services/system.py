@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -33,15 +34,15 @@ def gpu_count() -> int:
 
 
 class SystemService:
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, run_counts: Callable[[], dict[str, int]]):
         self.data_dir = data_dir
+        self.run_counts = run_counts
 
     def snapshot(self) -> dict[str, Any]:
-        """CPU, memory, the data directory's disk, GPUs, and the run counts (no training
-        runs exist before the training feature, so both counts are 0 until then)."""
+        """CPU, memory, the data directory's disk, GPUs, and how many runs run or wait."""
         from ..engine.system import snapshot
 
-        return snapshot(runs={"running": 0, "queued": 0}, disk_path=str(self.data_dir))
+        return snapshot(runs=self.run_counts(), disk_path=str(self.data_dir))
 
     def health(self) -> dict[str, Any]:
         gpus = gpu_count()

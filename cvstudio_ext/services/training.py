@@ -70,6 +70,12 @@ class TrainingService:
         self.weights = weights
         self.supervisor = Supervisor(store, self.runs_dir, self._finished, log, max_concurrent_runs)
 
+    def counts(self) -> dict[str, int]:
+        """Runs going and runs waiting, over every owner (the machine is shared)."""
+        with self.store.session() as s:
+            rows = dict(s.execute(select(Run.status, func.count()).group_by(Run.status)).all())
+        return {"running": rows.get("running", 0) + rows.get("stopping", 0), "queued": rows.get("queued", 0)}
+
     def run_dir(self, run_id: int) -> Path:
         return self.runs_dir / str(run_id)
 
@@ -283,6 +289,7 @@ class TrainingService:
                 write_json(run_dir / "control.json", {"action": action, "nonce": uuid.uuid4().hex})
                 if action == "stop":
                     run.status = "stopping"
+                    self.supervisor.stop_requested(run_id)
             else:
                 checkpoint = self._resume_point(run_dir)
                 if checkpoint is None:

@@ -1,0 +1,78 @@
+"""The supervisor without a server: stop escalation, and what a server start does with
+runs it finds `running`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from cvstudio_ext.services import supervisor as sup
+from cvstudio_ext.services.container import Services
+from cvstudio_ext.store.models import Run
+
+
+def services(tmp_path: Path) -> Services:
+    return Services.create(
+        data_dir=tmp_path / "data", db_url=f"sqlite:///{tmp_path / 'db.sqlite'}", dataset_roots=[tmp_path], max_upload_size=1 << 20
+    )
+
+
+def fake_run(svc: Services, proc: subprocess.Popen | None, status: str) -> int:
+    with svc.store.session.begin() as s:
+        run = Run(owner="me", name="r", task="classification", dataset_id=1, model={}, status=status)
+        if proc is not None:
+            run.pid, run.pid_create_time = proc.pid, psutil.Process(proc.pid).create_time()
+        s.add(run)
+        s.flush()
+        run_id = run.id
+    (svc.training.run_dir(run_id)).mkdir(parents=True)
+    return run_id
+
+
+def stubborn() -> subprocess.Popen:
+    """A process that ignores SIGTERM, in its own session, like a wedged worker."""
+    code = "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(60)"
+    return subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+
+
+def test_stop_escalates_to_sigkill_of_the_group(tmp_path, monkeypatch):
+    monkeypatch.setattr(sup, "STOP_GRACE_S", 0.2)
+    svc = services(tmp_path)
+    proc = stubborn()
+    time.sleep(0.3)
+    run_id = fake_run(svc, proc, "stopping")
+    svc.training.supervisor.stop_requested(run_id)
+    svc.training.supervisor.tick()
+    assert proc.poll() is None  # still in its grace period
+    time.sleep(0.25)
+    svc.training.supervisor.tick()  # SIGTERM: ignored
+    assert proc.poll() is None
+    time.sleep(0.25)
+    svc.training.supervisor.tick()  # SIGKILL
+    assert proc.wait(5) == -9
+    svc.training.supervisor.tick()
+    with svc.store.session() as s:
+        run = s.get(Run, run_id)
+        assert run.status == "failed" and "ended without finishing" in run.error
+    svc.stop()
+
+
+def test_server_start_adopts_live_runs_and_interrupts_the_rest(tmp_path):
+    svc = services(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True)
+    time.sleep(0.2)
+    live = fake_run(svc, proc, "running")
+    gone = fake_run(svc, None, "running")
+    with svc.store.session.begin() as s:
+        s.get(Run, gone).pid, s.get(Run, gone).pid_create_time = proc.pid, 1.0  # a reused pid
+    svc.training.supervisor.adopt_or_interrupt()
+    with svc.store.session() as s:
+        assert s.get(Run, live).status == "running"
+        assert s.get(Run, gone).status == "interrupted"
+    proc.kill()
+    proc.wait()
+    svc.stop()
