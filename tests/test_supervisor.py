@@ -17,7 +17,10 @@ from cvstudio_ext.store.models import Run
 
 def services(tmp_path: Path) -> Services:
     return Services.create(
-        data_dir=tmp_path / "data", db_url=f"sqlite:///{tmp_path / 'db.sqlite'}", dataset_roots=[tmp_path], max_upload_size=1 << 20
+        data_dir=tmp_path / "data",
+        db_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+        dataset_roots=[tmp_path],
+        max_upload_size=1 << 20,
     )
 
 

@@ -17,7 +17,9 @@ async def test_snapshot(api):
     snap = r.json
     assert set(snap) == KEYS
     assert snap["cpu"]["count"] >= 1 and 0 <= snap["memory"]["percent"] <= 100
-    assert snap["disk"]["total"] > 0 and snap["gpus"] == [] and snap["runs"] == {"running": 0, "queued": 0}  # no runs yet
+    assert (
+        snap["disk"]["total"] > 0 and snap["gpus"] == [] and snap["runs"] == {"running": 0, "queued": 0}
+    )  # no runs yet
 
 
 async def test_sockets_share_one_sampler(jp_ws_fetch, jp_serverapp):
