@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from ..store import Store
 from ..store.models import Run, utcnow
 
-POLL_S = 0.25
+POLL_S = 0.1
 TERMINAL = ("completed", "stopped", "failed")
 # A worker asked to stop gets this long to checkpoint and end by itself; then SIGTERM
 # (it stops at its next step), and as long again before SIGKILL of its process group.
@@ -196,7 +196,7 @@ class Supervisor:
             for raw in events:
                 run.events_seq += 1
                 data = raw.get("data", {})
-                event = {"seq": run.events_seq, "type": raw.get("type", "log"), "data": data}
+                event = {"seq": run.events_seq, "type": raw.get("type", "log"), "time": raw.get("time"), "data": data}
                 if event["type"] in ("status", "metric"):
                     run.epoch = data.get("epoch", run.epoch)
                     run.step = data.get("step", run.step)

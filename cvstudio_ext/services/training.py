@@ -231,7 +231,10 @@ class TrainingService:
         """Every event so far, numbered from 1 in file order (a line's number is its seq)."""
         self.get(owner, run_id)
         events, _ = read_events(self.run_dir(run_id) / "events.jsonl", 0)
-        return [{"seq": i + 1, "type": e.get("type", "log"), "data": e.get("data", {})} for i, e in enumerate(events)]
+        return [
+            {"seq": i + 1, "type": e.get("type", "log"), "time": e.get("time"), "data": e.get("data", {})}
+            for i, e in enumerate(events)
+        ]
 
     def metrics(self, owner: str, run_id: int, since_step: int | None) -> dict[str, Any]:
         records: dict[tuple[int, int], dict[str, Any]] = {}
