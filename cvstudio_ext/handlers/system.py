@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import itertools
 import json
 from collections.abc import Callable
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized, ws_authenticated
-from jupyter_server.base.handlers import JupyterHandler
-from jupyter_server.base.websocket import WebSocketMixin
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from tornado import web
-from tornado.websocket import WebSocketClosedError, WebSocketHandler
+from tornado.websocket import WebSocketClosedError
 
-from .base import API, CVStudioHandler, Op, validation_message
+from .base import API, CVStudioHandler, Op
+from .sockets import CVStudioSocket
 
 MIN_INTERVAL_S = 0.25
 
@@ -75,10 +73,9 @@ class SocketQuery(BaseModel):
     interval: float = Field(1.0, ge=MIN_INTERVAL_S, le=3600)
 
 
-class SystemSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
+class SystemSocket(CVStudioSocket):
     """`{"type": "system", "data": snapshot}` every `interval` seconds."""
 
-    auth_resource = "cvstudio"
     doc = {
         "get": Op(
             "WebSocket: {type: system, data: <the system snapshot>} every `interval` seconds (upgrade required)",
@@ -88,7 +85,8 @@ class SystemSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             errors=(400, 422),
         )
     }
-    write_error = CVStudioHandler.write_error  # JSON errors before the upgrade, as everywhere
+    query_model = SocketQuery
+    refusal = "You are not allowed to watch the system monitor."
     _token: int | None = None
 
     def sampler(self) -> SystemSampler:
@@ -100,18 +98,7 @@ class SystemSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
 
     @ws_authenticated
     async def get(self, *args: Any, **kwargs: Any) -> None:
-        allowed = self.authorizer.is_authorized(self, self.current_user, "execute", self.auth_resource)
-        if inspect.isawaitable(allowed):
-            allowed = await allowed
-        if not allowed:
-            raise web.HTTPError(403, "You are not allowed to watch the system monitor.")
-        try:
-            self.query = SocketQuery.model_validate(
-                {k: self.get_query_argument(k) for k in self.request.query_arguments}
-            )
-        except ValidationError as exc:
-            raise web.HTTPError(422, validation_message(exc, "query parameter")) from None
-        self.services = await self.settings["cvstudio_services"].get()
+        await self.admit()
         await super().get(*args, **kwargs)
 
     async def open(self, *args: Any, **kwargs: Any) -> None:
@@ -128,9 +115,6 @@ class SystemSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                 await asyncio.sleep(self.query.interval)
         except (WebSocketClosedError, asyncio.CancelledError):
             return
-
-    def on_message(self, message: str | bytes) -> None:
-        """The socket only speaks; anything sent to it is ignored."""
 
     def on_close(self) -> None:
         if self._token is not None:

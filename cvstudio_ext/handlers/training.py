@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 from typing import Annotated, Any, Literal
 
 from jupyter_server.auth.decorator import authorized, ws_authenticated
-from jupyter_server.base.handlers import JupyterHandler
-from jupyter_server.base.websocket import WebSocketMixin
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tornado import web
-from tornado.websocket import WebSocketClosedError, WebSocketHandler
+from tornado.websocket import WebSocketClosedError
 
 from ..errors import Invalid
-from .base import API, MAX_ID, CVStudioHandler, Op, Page, Strict, check_name, path_id, validation_message
+from .base import API, MAX_ID, CVStudioHandler, Op, Page, Strict, check_name, path_id
+from .sockets import CVStudioSocket
 
 
 class TorchvisionModel(Strict):
@@ -211,41 +209,29 @@ class SinceQuery(BaseModel):
     since: int = Field(0, ge=0)
 
 
-class RunSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
+class RunSocket(CVStudioSocket):
     """Every event of a run in order: first those after `since` from the file, then live
     ones; a client reconnecting with its last `seq` loses nothing and sees nothing twice."""
 
-    auth_resource = "cvstudio"
     doc = {
         "get": Op(
-            "WebSocket: the run's events {seq, type, data}, replayed after `since`, then live (upgrade required)",
+            "WebSocket: the run's events {seq, type, time, data}, replayed after `since`, then live (upgrade required)",
             query=SinceQuery,
             status=101,
             tags=["training"],
             errors=(404, 422),
         )
     }
-    write_error = CVStudioHandler.write_error
+    query_model = SinceQuery
+    refusal = "You are not allowed to follow training runs."
     _callback = None
 
     @ws_authenticated
     async def get(self, run_id: str) -> None:
-        allowed = self.authorizer.is_authorized(self, self.current_user, "execute", self.auth_resource)
-        if inspect.isawaitable(allowed):
-            allowed = await allowed
-        if not allowed:
-            raise web.HTTPError(403, "You are not allowed to follow training runs.")
-        try:
-            self.since = SinceQuery.model_validate(
-                {k: self.get_query_argument(k) for k in self.request.query_arguments}
-            ).since
-        except ValidationError as exc:
-            raise web.HTTPError(422, validation_message(exc, "query parameter")) from None
-        self.services = await self.settings["cvstudio_services"].get()
+        await self.admit()
+        self.since = self.query.since
         self.run_id = path_id(run_id, "run")
-        owner = CVStudioHandler.owner.fget(self)
-        await asyncio.to_thread(self.services.training.get, owner, self.run_id)  # 404 before the upgrade
-        self.owner = owner
+        await asyncio.to_thread(self.services.training.get, self.owner, self.run_id)  # 404 before the upgrade
         await super().get(run_id)
 
     async def open(self, run_id: str) -> None:
@@ -270,9 +256,6 @@ class RunSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
                     last = event["seq"]
         except (WebSocketClosedError, asyncio.CancelledError):
             return
-
-    def on_message(self, message: str | bytes) -> None:
-        """The socket only speaks; anything sent to it is ignored."""
 
     def on_close(self) -> None:
         if self._callback is not None:

@@ -1,0 +1,43 @@
+"""What CV Studio's WebSockets share: Jupyter auth with the `execute` action, the query
+checked by pydantic, JSON errors before the upgrade, and the services at hand."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, ClassVar
+
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.base.websocket import WebSocketMixin
+from pydantic import BaseModel, ValidationError
+from tornado import web
+from tornado.websocket import WebSocketHandler
+
+from .base import CVStudioHandler, validation_message
+
+
+class CVStudioSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
+    """Subclasses decorate `get` with `@ws_authenticated` and call `await self.admit()`
+    first; `self.query` and `self.services` are then set."""
+
+    auth_resource = "cvstudio"
+    query_model: ClassVar[type[BaseModel]]
+    refusal: ClassVar[str] = "You are not allowed to open this socket."
+    write_error = CVStudioHandler.write_error  # JSON errors before the upgrade, as everywhere
+    owner = CVStudioHandler.owner
+
+    async def admit(self) -> None:
+        allowed = self.authorizer.is_authorized(self, self.current_user, "execute", self.auth_resource)
+        if inspect.isawaitable(allowed):
+            allowed = await allowed
+        if not allowed:
+            raise web.HTTPError(403, self.refusal)
+        try:
+            self.query: Any = self.query_model.model_validate(
+                {k: self.get_query_argument(k) for k in self.request.query_arguments}
+            )
+        except ValidationError as exc:
+            raise web.HTTPError(422, validation_message(exc, "query parameter")) from None
+        self.services = await self.settings["cvstudio_services"].get()
+
+    def on_message(self, message: str | bytes) -> None:
+        """These sockets only speak; anything sent to them is ignored."""
