@@ -79,3 +79,39 @@ def test_server_start_adopts_live_runs_and_interrupts_the_rest(tmp_path):
     proc.kill()
     proc.wait()
     svc.stop()
+
+
+def test_gpu_allocation_by_uuid():
+    gpus = ["GPU-a", "GPU-b", "GPU-c"]
+    assert sup.gpus_wanted({"device": "cpu", "gpus": 4}) == 0
+    assert sup.gpus_wanted({"device": "cuda", "gpus": 0}) == 1
+    assert sup.gpus_wanted({"device": "auto", "gpus": 2}) == 2
+    assert sup.allocate(2, gpus, {"GPU-a"}) == ["GPU-b", "GPU-c"]
+    assert sup.allocate(2, gpus, {"GPU-a", "GPU-c"}) is None  # waits
+    assert sup.allocate(0, [], set()) == []
+    assert sup.gpu_env(["GPU-b"]) == {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": "GPU-b"}
+    assert sup.gpu_env([])["CUDA_VISIBLE_DEVICES"] == ""
+
+
+def test_a_run_waits_while_its_gpus_are_taken(tmp_path):
+    svc = services(tmp_path)
+    supervisor = svc.training.supervisor
+    supervisor.gpus = lambda: ["GPU-a"]
+    supervisor.max_concurrent_runs = 4
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True)
+    time.sleep(0.2)
+    busy = fake_run(svc, holder, "running")
+    (svc.training.run_dir(busy) / "gpus.json").write_text('["GPU-a"]')
+    waiting = fake_run(svc, None, "queued")
+    with svc.store.session.begin() as s:
+        s.get(Run, waiting).resources = {"device": "cuda", "gpus": 1}
+    spawned = []
+    supervisor._spawn = lambda run, gpus: spawned.append((run.id, gpus))
+    supervisor._start_queued()
+    assert spawned == []  # GPU-a is held by the running run
+    (svc.training.run_dir(busy) / "gpus.json").write_text("[]")
+    supervisor._start_queued()
+    assert spawned == [(waiting, ["GPU-a"])]
+    holder.kill()
+    holder.wait()
+    svc.stop()

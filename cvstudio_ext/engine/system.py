@@ -57,11 +57,13 @@ class _Nvml:
                 return None
 
         name = read(lambda: nvml.nvmlDeviceGetName(handle))
+        uuid = read(lambda: nvml.nvmlDeviceGetUUID(handle))
         util = read(lambda: nvml.nvmlDeviceGetUtilizationRates(handle))
         memory = read(lambda: nvml.nvmlDeviceGetMemoryInfo(handle))
         return {
             "index": index,
             "name": name.decode() if isinstance(name, bytes) else name,
+            "uuid": uuid.decode() if isinstance(uuid, bytes) else uuid,
             "utilization": float(util.gpu) if util is not None else None,
             "memory_used": int(memory.used) if memory is not None else None,
             "memory_total": int(memory.total) if memory is not None else None,
@@ -107,6 +109,11 @@ def snapshot(runs: dict[str, Any], disk_path: str | Path = "/") -> dict[str, Any
         "gpus": _nvml.gpus(),
         "runs": runs,
     }
+
+
+def gpu_uuids() -> list[str]:
+    """The GPUs NVML sees, by UUID (what CUDA_VISIBLE_DEVICES takes); [] without any."""
+    return [g["uuid"] for g in _nvml.gpus() if g.get("uuid")]
 
 
 def close() -> None:

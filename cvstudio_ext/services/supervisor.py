@@ -45,6 +45,26 @@ def process_alive(pid: int | None, create_time: float | None) -> bool:
         return False
 
 
+def gpus_wanted(resources: dict[str, Any]) -> int:
+    """GPUs a run takes: none on the CPU; `gpus` (at least 1 when `device` is cuda)."""
+    if resources.get("device") == "cpu":
+        return 0
+    wanted = int(resources.get("gpus") or 0)
+    return max(wanted, 1) if resources.get("device") == "cuda" else wanted
+
+
+def allocate(wanted: int, gpus: list[str], in_use: set[str]) -> list[str] | None:
+    """The first `wanted` free GPUs by UUID, or None when too few are free (the run waits)."""
+    free = [g for g in gpus if g not in in_use]
+    return free[:wanted] if len(free) >= wanted else None
+
+
+def gpu_env(assigned: list[str]) -> dict[str, str]:
+    """NVML's order and CUDA's may differ: name GPUs by UUID, in PCI bus order; a run
+    without GPUs sees none."""
+    return {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": ",".join(assigned)}
+
+
 def read_events(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
     """Whole lines after `offset`; a partly written last line waits for the next read."""
     try:
@@ -65,12 +85,13 @@ def read_events(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
 
 class Supervisor:
     def __init__(self, store: Store, runs_dir: Path, on_finished: Callable[[int, str], None], log: logging.Logger,
-                 max_concurrent_runs: int = 1):  # fmt: skip
+                 max_concurrent_runs: int = 1, gpus: Callable[[], list[str]] | None = None):  # fmt: skip
         self.store = store
         self.runs_dir = runs_dir
         self.on_finished = on_finished
         self.log = log
         self.max_concurrent_runs = max_concurrent_runs
+        self.gpus = gpus or _nvml_gpus
         self._subscribers: dict[int, set[Callable[[dict[str, Any]], None]]] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -219,15 +240,31 @@ class Supervisor:
             slots = self.max_concurrent_runs - running
             if slots <= 0:
                 return
-            for run in s.scalars(select(Run).where(Run.status == "queued").order_by(Run.id).limit(slots)):
-                self._spawn(run)
+            live = s.scalars(select(Run.id).where(Run.status.in_(("running", "stopping"))))
+            in_use = {g for run_id in live for g in self._assigned(run_id)}
+            for run in s.scalars(select(Run).where(Run.status == "queued").order_by(Run.id)):
+                if slots == 0:
+                    break
+                assigned = allocate(gpus_wanted(run.resources), self.gpus(), in_use)
+                if assigned is None:
+                    continue  # waits in `queued` until its GPUs are free
+                in_use.update(assigned)
+                self._spawn(run, assigned)
+                slots -= 1
 
-    def _spawn(self, run: Run) -> None:
+    def _assigned(self, run_id: int) -> list[str]:
+        try:
+            return json.loads((self.runs_dir / str(run_id) / "gpus.json").read_text())
+        except (OSError, ValueError):
+            return []
+
+    def _spawn(self, run: Run, gpus: list[str]) -> None:
         import psutil
 
         run_dir = self.runs_dir / str(run.id)
+        (run_dir / "gpus.json").write_text(json.dumps(gpus))
         out = open(run_dir / "worker.out", "ab")
-        env = dict(os.environ, NO_ALBUMENTATIONS_UPDATE="1", PYTHONUNBUFFERED="1")
+        env = dict(os.environ, NO_ALBUMENTATIONS_UPDATE="1", PYTHONUNBUFFERED="1", **gpu_env(gpus))
         proc = subprocess.Popen(
             [sys.executable, "-m", "cvstudio_ext.engine.training.worker", str(run_dir)],
             stdout=out,
@@ -240,6 +277,12 @@ class Supervisor:
         self._procs[run.id] = proc
         run.pid, run.pid_create_time = proc.pid, psutil.Process(proc.pid).create_time()
         run.status, run.started_at, run.finished_at, run.error = "running", run.started_at or utcnow(), None, None
+
+
+def _nvml_gpus() -> list[str]:
+    from ..engine.system import gpu_uuids
+
+    return gpu_uuids()
 
 
 def last_lines(path: Path, n: int) -> list[str]:

@@ -17,7 +17,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..store import Store
 from ..store.models import Annotation, Dataset, Image, Model, ModelVersion, Run, Weight, utcnow
 from .datasets import iso
-from .supervisor import Supervisor, last_lines, read_events
+from .supervisor import Supervisor, gpus_wanted, last_lines, read_events
 from .weights import WeightService
 
 ACTIONS = {
@@ -102,6 +102,12 @@ class TrainingService:
         from ..engine.models_factory import task_of
 
         validate_pipeline(augmentation)
+        wanted, present = gpus_wanted(resources), len(self.supervisor.gpus())
+        if wanted > present:
+            raise Invalid(
+                f"The run asks for {wanted} GPU(s) and this server has {present}; use device cpu or fewer gpus.",
+                code="not_enough_gpus",
+            )
         with self.store.session() as s:
             ds = s.get(Dataset, dataset_id)
             if ds is None or ds.owner != owner:

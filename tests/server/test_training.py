@@ -159,6 +159,8 @@ async def test_invalid_runs_are_refused_and_nothing_is_queued(api, jp_root_dir):
     ).code == 404
     assert (await api.post("training", {**body(ds, model), "augmentation": [{"type": "os.system"}]})).code == 422
     assert (await api.post("training", {**body(ds, model), "resources": {"processes": 2}})).code == 422
+    r = await api.post("training", {**body(ds, model), "resources": {"device": "cuda", "gpus": 1}})
+    assert r.code == 422 and r.json["error"]["code"] == "not_enough_gpus"  # this machine has none
     assert (await api.get("training")).json["total"] == 0
     assert (await api.get("training/999")).code == 404
     assert (await api.post("training/999/control", {"action": "pause"})).code == 404
