@@ -168,6 +168,9 @@ class Supervisor:
             live = list(s.scalars(select(Run.id).where(Run.status.in_(("running", "stopping")))))
         for run_id in live:
             self._follow(run_id)
+        for run_id, proc in list(self._procs.items()):
+            if run_id not in live and proc.poll() is not None:  # reaps workers of deleted runs
+                self._procs.pop(run_id, None)
         self._start_queued()
 
     def _follow(self, run_id: int) -> None:

@@ -3,10 +3,13 @@ and read back metrics, logs, checkpoints and the evaluation from the run directo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,9 +20,10 @@ from ..errors import Conflict, Invalid, NotFound
 from ..store import Store
 from ..store.models import Annotation, Dataset, Image, Model, ModelVersion, Run, Weight, utcnow
 from .datasets import iso
-from .supervisor import Supervisor, gpus_wanted, last_lines, read_events
+from .supervisor import Supervisor, gpus_wanted, last_lines, process_alive, read_events
 from .weights import WeightService
 
+DELETE_WAIT_S = 3.0  # per step of stopping a live run that is being deleted
 ACTIONS = {
     "pause": ("running",),
     "stop": ("queued", "running", "paused", "interrupted"),
@@ -337,20 +341,25 @@ class TrainingService:
         write_json(self.run_dir(run_id) / "control.json", {"action": "checkpoint", "nonce": uuid.uuid4().hex})
 
     def delete(self, owner: str, run_id: int) -> None:
-        """A live run is stopped first (its process group ends), then forgotten."""
-        import signal
-
-        with self.store.session.begin() as s:
+        """A live run is stopped first: asked through control.json, then SIGTERM, then
+        SIGKILL of its process group, each after a short wait; then it is forgotten."""
+        with self.store.session() as s:
             run = self._owned(s, owner, run_id)
-            if run.status in ("running", "stopping") and run.pid:
-                from .supervisor import process_alive
-
-                if process_alive(run.pid, run.pid_create_time):
-                    try:
-                        os.killpg(run.pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-            s.delete(run)
+            pid, create_time = run.pid, run.pid_create_time
+            live = run.status in ("running", "stopping") and process_alive(pid, create_time)
+        if live:
+            write_json(self.run_dir(run_id) / "control.json", {"action": "stop", "nonce": uuid.uuid4().hex})
+            for sig in (None, signal.SIGTERM, signal.SIGKILL):
+                if sig is not None and hasattr(os, "killpg"):
+                    with contextlib.suppress(OSError):
+                        os.killpg(pid, sig)
+                deadline = time.monotonic() + DELETE_WAIT_S
+                while process_alive(pid, create_time) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                if not process_alive(pid, create_time):
+                    break
+        with self.store.session.begin() as s:
+            s.delete(self._owned(s, owner, run_id))
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
 
     # ---- finishing -----------------------------------------------------------------

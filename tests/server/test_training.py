@@ -144,6 +144,23 @@ async def test_a_killed_worker_is_seen_as_failed(api, jp_root_dir, jp_serverapp)
     assert "ended without finishing" in failed["error"]
 
 
+async def test_deleting_a_live_run_stops_it_first(api, jp_root_dir, jp_serverapp):
+    import psutil
+
+    ds, model = await setup(api, jp_root_dir)
+    run = (await api.post("training", body(ds, model, epochs=500))).json
+    await wait_for(api, run["id"], ("running",))
+    services = jp_serverapp.web_app.settings["cvstudio_services"].begin().result()
+    from cvstudio_ext.store.models import Run
+
+    with services.store.session() as s:
+        pid = s.get(Run, run["id"]).pid
+    assert (await api.delete(f"training/{run['id']}")).code == 204
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert (await api.get(f"training/{run['id']}")).code == 404
+    assert not services.training.run_dir(run["id"]).exists()
+
+
 async def test_invalid_runs_are_refused_and_nothing_is_queued(api, jp_root_dir):
     ds, model = await setup(api, jp_root_dir)
     assert (await api.post("training", {**body(ds, model), "dataset_id": 424242})).code == 404
