@@ -10,7 +10,7 @@ import pytest
 
 from cvstudio_ext.engine import system
 
-GPU_KEYS = {"index", "name", "utilization", "memory_used", "memory_total", "temperature"}
+GPU_KEYS = {"index", "name", "uuid", "utilization", "memory_used", "memory_total", "temperature"}
 
 
 @pytest.fixture(autouse=True)
@@ -88,6 +88,9 @@ class FakeNvml(types.ModuleType):
     def nvmlDeviceGetName(self, h):
         return b"Fake GPU"
 
+    def nvmlDeviceGetUUID(self, h):
+        return b"GPU-0000"
+
     def nvmlDeviceGetUtilizationRates(self, h):
         self._check("util")
         return types.SimpleNamespace(gpu=37, memory=5)
@@ -105,10 +108,11 @@ def test_fake_gpu_and_nvml_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     for _ in range(3):
         gpus = system.snapshot({})["gpus"]
     assert gpus == [
-        {"index": 0, "name": "Fake GPU", "utilization": 37.0, "memory_used": 1024,
+        {"index": 0, "name": "Fake GPU", "uuid": "GPU-0000", "utilization": 37.0, "memory_used": 1024,
          "memory_total": 4096, "temperature": 61.0}
     ]  # fmt: skip
     assert fake.inits == 1
+    assert system.gpu_uuids() == ["GPU-0000"]  # what runs are handed in CUDA_VISIBLE_DEVICES
     system.close()
     assert fake.shutdowns == 1
     system.snapshot({})
