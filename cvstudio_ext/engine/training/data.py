@@ -78,7 +78,11 @@ def normalize(image: np.ndarray, size: list[int]) -> torch.Tensor:
     return (x - mean) / std
 
 
-class ClassificationData(torch.utils.data.Dataset):
+class _RecordData(torch.utils.data.Dataset):
+    """Records of the spec's data, checked once: every label a class id."""
+
+    detection = False
+
     def __init__(
         self,
         root: str,
@@ -92,15 +96,22 @@ class ClassificationData(torch.utils.data.Dataset):
         self.records = records
         self.size = size
         self.seed = seed
-        self.compose = _compose(pipeline or [], detection=False)
+        self.compose = _compose(pipeline or [], detection=self.detection)
         for i, r in enumerate(records):
-            label = r.get("label")
-            if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < num_classes:
-                raise DataError(f"Record {i} ({r.get('file')!r}) has label {label!r}; expected 0..{num_classes - 1}")
+            for label in self._labels(i, r):
+                if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < num_classes:
+                    raise DataError(
+                        f"Record {i} ({r.get('file')!r}) has label {label!r}; expected 0..{num_classes - 1}"
+                    )
+
+    def _labels(self, i: int, record: dict[str, Any]) -> list[Any]:
+        return [record.get("label")]
 
     def __len__(self) -> int:
         return len(self.records)
 
+
+class ClassificationData(_RecordData):
     def __getitem__(self, key: tuple[int, int] | int) -> tuple[torch.Tensor, int]:
         index, epoch = key if isinstance(key, tuple) else (key, -1)
         record = self.records[index]
@@ -111,32 +122,16 @@ class ClassificationData(torch.utils.data.Dataset):
         return normalize(image, self.size), int(record["label"])
 
 
-class DetectionData(torch.utils.data.Dataset):
+class DetectionData(_RecordData):
     """[3, H, W] in [0, 1] at the (augmented) image size; targets with xyxy boxes and labels 1..n."""
 
-    def __init__(
-        self,
-        root: str,
-        records: list[dict[str, Any]],
-        num_classes: int,
-        size: list[int],
-        pipeline: list[dict[str, Any]] | None,
-        seed: int,
-    ) -> None:
-        self.root = Path(root)
-        self.records = records
-        self.seed = seed
-        self.compose = _compose(pipeline or [], detection=True)
-        for i, r in enumerate(records):
-            boxes, labels = r.get("boxes") or [], r.get("labels") or []
-            if len(boxes) != len(labels):
-                raise DataError(f"Record {i} ({r.get('file')!r}) has {len(boxes)} boxes but {len(labels)} labels")
-            for lab in labels:
-                if isinstance(lab, bool) or not isinstance(lab, int) or not 0 <= lab < num_classes:
-                    raise DataError(f"Record {i} ({r.get('file')!r}) has label {lab!r}; expected 0..{num_classes - 1}")
+    detection = True
 
-    def __len__(self) -> int:
-        return len(self.records)
+    def _labels(self, i: int, record: dict[str, Any]) -> list[Any]:
+        boxes, labels = record.get("boxes") or [], record.get("labels") or []
+        if len(boxes) != len(labels):
+            raise DataError(f"Record {i} ({record.get('file')!r}) has {len(boxes)} boxes but {len(labels)} labels")
+        return labels
 
     def __getitem__(self, key: tuple[int, int] | int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         index, epoch = key if isinstance(key, tuple) else (key, -1)
