@@ -44,7 +44,7 @@ def bench_graphs(work: Path, repeats: int = 5) -> list[dict]:
             ("ResNet-50-sized graph, 224 px", resnet50_like()),
         ):
 
-            def shapes():
+            def shapes(graph=graph):
                 status, body = c.json("POST", "/cvstudio/api/models/infer-shapes", {"graph": graph})
                 assert status == 200 and body["valid"], body
 

@@ -12,6 +12,7 @@ import psutil
 
 from cvstudio_ext.services import supervisor as sup
 from cvstudio_ext.services.container import Services
+from cvstudio_ext.services.executor import gpu_env
 from cvstudio_ext.store.models import Run
 
 
@@ -89,8 +90,8 @@ def test_gpu_allocation_by_uuid():
     assert sup.allocate(2, gpus, {"GPU-a"}) == ["GPU-b", "GPU-c"]
     assert sup.allocate(2, gpus, {"GPU-a", "GPU-c"}) is None  # waits
     assert sup.allocate(0, [], set()) == []
-    assert sup.gpu_env(["GPU-b"]) == {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": "GPU-b"}
-    assert sup.gpu_env([])["CUDA_VISIBLE_DEVICES"] == ""
+    assert gpu_env(["GPU-b"]) == {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": "GPU-b"}
+    assert gpu_env([])["CUDA_VISIBLE_DEVICES"] == ""
 
 
 def test_a_run_waits_while_its_gpus_are_taken(tmp_path):

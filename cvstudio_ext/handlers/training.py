@@ -36,7 +36,7 @@ class Hyperparameters(Strict):
     scheduler: Literal["cosine", "step", "none"] = "cosine"
     warmup_epochs: float = Field(0, ge=0)
     image_size: int | None = Field(None, ge=8, le=4096)
-    amp: bool = False
+    amp: bool | None = Field(None, description="Mixed precision; default on for CUDA (bf16), never on the CPU.")
     early_stopping_patience: int = Field(0, ge=0)
     seed: int = Field(42, ge=0, lt=2**31)
     val_fraction: float = Field(0.2, ge=0, le=0.9)
@@ -46,7 +46,9 @@ class Hyperparameters(Strict):
 class Resources(Strict):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     gpus: int = Field(0, ge=0, le=64)
-    processes: int = Field(1, ge=1, le=1, description="Data-parallel training is not available yet: 1.")
+    processes: int | None = Field(
+        None, ge=1, le=64, description="Data-parallel (DDP) processes; default one per GPU, else 1."
+    )
     num_workers: int = Field(0, ge=0, le=32)
 
 

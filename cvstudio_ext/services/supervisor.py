@@ -1,5 +1,5 @@
-"""The supervisor: starts queued runs as worker processes, tails each live run's
-events.jsonl by byte offset, folds events into the database, fans them out to
+"""The supervisor: starts queued runs through an executor (executor.py), tails each live
+run's events.jsonl by byte offset, folds events into the database, fans them out to
 subscribers, and notices dead workers within a second.
 
 It is a plain thread, not tied to tornado: subscribers are callables (the WebSocket
@@ -7,13 +7,8 @@ handlers hand it a thread-safe one)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,25 +19,13 @@ from sqlalchemy import func, select
 
 from ..store import Store
 from ..store.models import Run, utcnow
+from .executor import Executor, Launch, LocalProcessExecutor
 
 POLL_S = 0.1
 TERMINAL = ("completed", "stopped", "failed")
 # A worker asked to stop gets this long to checkpoint and end by itself; then SIGTERM
 # (it stops at its next step), and as long again before SIGKILL of its process group.
 STOP_GRACE_S = 30.0
-
-
-def process_alive(pid: int | None, create_time: float | None) -> bool:
-    """True only for the very process we started (a reused pid has another create_time)."""
-    if not pid:
-        return False
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        return abs(proc.create_time() - (create_time or 0)) < 1.0 and proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
 
 
 def gpus_wanted(resources: dict[str, Any]) -> int:
@@ -53,16 +36,15 @@ def gpus_wanted(resources: dict[str, Any]) -> int:
     return max(wanted, 1) if resources.get("device") == "cuda" else wanted
 
 
+def processes_wanted(resources: dict[str, Any]) -> int:
+    """Data-parallel processes: `processes`, else one per GPU, else one."""
+    return int(resources.get("processes") or 0) or max(1, gpus_wanted(resources))
+
+
 def allocate(wanted: int, gpus: list[str], in_use: set[str]) -> list[str] | None:
     """The first `wanted` free GPUs by UUID, or None when too few are free (the run waits)."""
     free = [g for g in gpus if g not in in_use]
     return free[:wanted] if len(free) >= wanted else None
-
-
-def gpu_env(assigned: list[str]) -> dict[str, str]:
-    """NVML's order and CUDA's may differ: name GPUs by UUID, in PCI bus order; a run
-    without GPUs sees none."""
-    return {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": ",".join(assigned)}
 
 
 def read_events(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
@@ -85,19 +67,20 @@ def read_events(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
 
 class Supervisor:
     def __init__(self, store: Store, runs_dir: Path, on_finished: Callable[[int, str], None], log: logging.Logger,
-                 max_concurrent_runs: int = 1, gpus: Callable[[], list[str]] | None = None):  # fmt: skip
+                 max_concurrent_runs: int = 1, gpus: Callable[[], list[str]] | None = None,
+                 executor: Executor | None = None):  # fmt: skip
         self.store = store
         self.runs_dir = runs_dir
         self.on_finished = on_finished
         self.log = log
         self.max_concurrent_runs = max_concurrent_runs
         self.gpus = gpus or _nvml_gpus
+        self.executor: Executor = executor or LocalProcessExecutor()
         self._subscribers: dict[int, set[Callable[[dict[str, Any]], None]]] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._procs: dict[int, subprocess.Popen] = {}
         self._stops: dict[int, float] = {}  # run id -> when stop was asked
 
     # ---- lifecycle -------------------------------------------------------------------
@@ -118,25 +101,23 @@ class Supervisor:
         become `interrupted` (resumable from their last checkpoint)."""
         with self.store.session.begin() as s:
             for run in s.scalars(select(Run).where(Run.status.in_(("running", "stopping")))):
-                if not process_alive(run.pid, run.pid_create_time):
+                if self.executor.status(Launch(run.pid, run.pid_create_time)) == "exited":
                     run.status, run.error = "interrupted", "The server stopped while the run was going; resume it."
 
     def stop_requested(self, run_id: int) -> None:
         self._stops.setdefault(run_id, time.monotonic())
         self.kick()
 
-    def _escalate(self, run_id: int, pid: int | None, create_time: float | None) -> None:
+    def _escalate(self, run_id: int, launch: Launch) -> None:
         asked = self._stops.get(run_id)
-        if asked is None or not hasattr(os, "killpg") or not process_alive(pid, create_time):
+        if asked is None or self.executor.status(launch) == "exited":
             return
         waited = time.monotonic() - asked
         if waited > 2 * STOP_GRACE_S:
-            self.log.warning("run %s ignored SIGTERM; killing its process group", run_id)
-            with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)
+            self.log.warning("run %s ignored SIGTERM; killing its processes", run_id)
+            self.executor.kill(launch, force=True)
         elif waited > STOP_GRACE_S:
-            with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGTERM)
+            self.executor.kill(launch, force=False)
 
     # ---- subscribers -----------------------------------------------------------------
     def subscribe(self, run_id: int, callback: Callable[[dict[str, Any]], None]) -> None:
@@ -168,20 +149,20 @@ class Supervisor:
             live = list(s.scalars(select(Run.id).where(Run.status.in_(("running", "stopping")))))
         for run_id in live:
             self._follow(run_id)
-        for run_id, proc in list(self._procs.items()):
-            if run_id not in live and proc.poll() is not None:  # reaps workers of deleted runs
-                self._procs.pop(run_id, None)
+        reap = getattr(self.executor, "reap", None)
+        if reap is not None:
+            reap()
         self._start_queued()
 
     def _follow(self, run_id: int) -> None:
         run_dir = self.runs_dir / str(run_id)
         with self.store.session() as s:
             run = s.get(Run, run_id)
-            alive = process_alive(run.pid, run.pid_create_time)
-        self._escalate(run_id, run.pid, run.pid_create_time)
-        proc = self._procs.get(run_id)
+            launch = Launch(run.pid, run.pid_create_time)
+        self._escalate(run_id, launch)
+        exited = self.executor.status(launch) == "exited"
         finished = self._read(run_id, run_dir)  # whatever it wrote, also just before it ended
-        if finished is None and (not alive or (proc is not None and proc.poll() is not None)):
+        if finished is None and exited:
             if not self._has_final_status(run_dir):
                 # the worker is gone without a last word: say it for it, in its own file,
                 # so that the event stream (and every replay) tells the same story
@@ -192,7 +173,6 @@ class Supervisor:
                     fh.write(json.dumps(line) + "\n")
             finished = self._read(run_id, run_dir)
         if finished is not None:
-            self._procs.pop(run_id, None)
             self._stops.pop(run_id, None)
             if finished in ("completed", "stopped"):
                 # the weight goes into the library first, so that a run seen completed
@@ -262,23 +242,10 @@ class Supervisor:
             return []
 
     def _spawn(self, run: Run, gpus: list[str]) -> None:
-        import psutil
-
         run_dir = self.runs_dir / str(run.id)
         (run_dir / "gpus.json").write_text(json.dumps(gpus))
-        out = open(run_dir / "worker.out", "ab")
-        env = dict(os.environ, NO_ALBUMENTATIONS_UPDATE="1", PYTHONUNBUFFERED="1", **gpu_env(gpus))
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "cvstudio_ext.engine.training.worker", str(run_dir)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            env=env,
-        )
-        out.close()
-        self._procs[run.id] = proc
-        run.pid, run.pid_create_time = proc.pid, psutil.Process(proc.pid).create_time()
+        launch = self.executor.submit(run_dir, processes=processes_wanted(run.resources), gpus=gpus)
+        run.pid, run.pid_create_time = launch.pid, launch.create_time
         run.status, run.started_at, run.finished_at, run.error = "running", run.started_at or utcnow(), None, None
 
 

@@ -3,14 +3,11 @@ and read back metrics, logs, checkpoints and the evaluation from the run directo
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import signal
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +17,8 @@ from ..errors import Conflict, Invalid, NotFound
 from ..store import Store
 from ..store.models import Annotation, Dataset, Image, Model, ModelVersion, Run, Weight, utcnow
 from .datasets import iso
-from .supervisor import Supervisor, gpus_wanted, last_lines, process_alive, read_events
+from .executor import Launch
+from .supervisor import Supervisor, gpus_wanted, last_lines, processes_wanted, read_events
 from .weights import WeightService
 
 DELETE_WAIT_S = 3.0  # per step of stopping a live run that is being deleted
@@ -111,6 +109,19 @@ class TrainingService:
             raise Invalid(
                 f"The run asks for {wanted} GPU(s) and this server has {present}; use device cpu or fewer gpus.",
                 code="not_enough_gpus",
+            )
+        processes = processes_wanted(resources)
+        if wanted and processes > wanted:
+            raise Invalid(
+                f"The run asks for {processes} processes on {wanted} GPU(s); data-parallel training takes "
+                "one process per GPU, so ask for as many gpus as processes.",
+                code="processes_exceed_gpus",
+            )
+        if processes > int(hyperparameters.get("batch_size", 16)):
+            raise Invalid(
+                f"Each of the {processes} processes takes a share of every batch; "
+                f"make batch_size at least {processes}.",
+                code="batch_too_small",
             )
         with self.store.session() as s:
             ds = s.get(Dataset, dataset_id)
@@ -299,7 +310,7 @@ class TrainingService:
             if action == "stop" and run.status != "running":
                 run.status, run.finished_at = "stopped", utcnow()
             elif action in ("pause", "stop"):
-                write_json(run_dir / "control.json", {"action": action, "nonce": uuid.uuid4().hex})
+                self.supervisor.executor.control(run_dir, action)
                 if action == "stop":
                     run.status = "stopping"
                     self.supervisor.stop_requested(run_id)
@@ -338,25 +349,25 @@ class TrainingService:
                 raise Conflict(
                     f"Run {run_id} is {run.status}; only a running run can checkpoint now.", code="invalid_state"
                 )
-        write_json(self.run_dir(run_id) / "control.json", {"action": "checkpoint", "nonce": uuid.uuid4().hex})
+        self.supervisor.executor.control(self.run_dir(run_id), "checkpoint")
 
     def delete(self, owner: str, run_id: int) -> None:
         """A live run is stopped first: asked through control.json, then SIGTERM, then
-        SIGKILL of its process group, each after a short wait; then it is forgotten."""
+        SIGKILL of its processes, each after a short wait; then it is forgotten."""
+        executor = self.supervisor.executor
         with self.store.session() as s:
             run = self._owned(s, owner, run_id)
-            pid, create_time = run.pid, run.pid_create_time
-            live = run.status in ("running", "stopping") and process_alive(pid, create_time)
+            launch = Launch(run.pid, run.pid_create_time)
+            live = run.status in ("running", "stopping") and executor.status(launch) == "running"
         if live:
-            write_json(self.run_dir(run_id) / "control.json", {"action": "stop", "nonce": uuid.uuid4().hex})
-            for sig in (None, signal.SIGTERM, signal.SIGKILL):
-                if sig is not None and hasattr(os, "killpg"):
-                    with contextlib.suppress(OSError):
-                        os.killpg(pid, sig)
+            executor.control(self.run_dir(run_id), "stop")
+            for force in (None, False, True):
+                if force is not None:
+                    executor.kill(launch, force=force)
                 deadline = time.monotonic() + DELETE_WAIT_S
-                while process_alive(pid, create_time) and time.monotonic() < deadline:
+                while executor.status(launch) == "running" and time.monotonic() < deadline:
                     time.sleep(0.05)
-                if not process_alive(pid, create_time):
+                if executor.status(launch) == "exited":
                     break
         with self.store.session.begin() as s:
             s.delete(self._owned(s, owner, run_id))

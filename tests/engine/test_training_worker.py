@@ -235,7 +235,10 @@ def test_pause_then_resume_matches_an_uninterrupted_run(tmp_path, data, referenc
     assert sorted(resumed) == sorted(expected)
     for step, loss in expected.items():
         assert abs(resumed[step] - loss) <= 1e-6, (step, resumed[step], loss)
-    val = lambda es: [e["data"]["val_loss"] for e in es if e["type"] == "metric" and "val_loss" in e["data"]]
+
+    def val(es):
+        return [e["data"]["val_loss"] for e in es if e["type"] == "metric" and "val_loss" in e["data"]]
+
     assert np.allclose(val(evs), val(events(reference)), atol=1e-6)
 
 
@@ -277,3 +280,36 @@ def test_a_broken_spec_fails_with_the_error(tmp_path, data):
     failed = [e["data"] for e in evs if e["type"] == "status"][-1]
     assert "missing" in failed["error"]
     assert "Traceback" in (run_dir / "train.log").read_text()
+
+
+def test_resuming_with_more_epochs_rebuilds_the_schedule(tmp_path, data):
+    from cvstudio_ext.engine.training.loop import lr_at
+    from cvstudio_ext.engine.training.spec import normalize_hyperparameters
+
+    run_dir = tmp_path / "run"
+    write_spec(run_dir, make_spec(*data))
+    proc = start(run_dir, delay=0.1)
+    try:
+        wait_for(lambda: max(step_losses(events(run_dir)), default=0) >= 4, proc=proc)
+        control(run_dir, "pause", "p1")
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()
+    paused_at = max(step_losses(events(run_dir)))
+    spec = make_spec(*data, epochs=5)
+    spec["resume_from"] = str(run_dir / "checkpoints" / "last.pt")
+    write_spec(run_dir, spec)
+    assert run(run_dir) == 0
+    evs = events(run_dir)
+    assert statuses(evs) == ["running", "paused", "running", "completed"]
+    lrs = {e["data"]["step"]: e["data"]["lr"] for e in evs if e["type"] == "metric" and "lr" in e["data"]}
+    steps_per_epoch = 5  # 18 training images in batches of 4; the trailing 2 make a fifth
+    assert sorted(lrs) == list(range(1, 5 * steps_per_epoch + 1))
+    short = normalize_hyperparameters(make_spec(*data)["hyperparameters"], [SIZE, SIZE])
+    long = normalize_hyperparameters(spec["hyperparameters"], [SIZE, SIZE])
+    for step, lr in lrs.items():
+        hp = short if step <= paused_at else long
+        assert lr == pytest.approx(lr_at(hp, step - 1, steps_per_epoch), rel=1e-12), step
+    assert lrs[5 * steps_per_epoch] < 0.01 * long["lr"]  # the cosine ends at the new length
+    ckpt = torch.load(run_dir / "checkpoints" / "last.pt", weights_only=True)
+    assert ckpt["scheduler"]["epochs"] == 5 and ckpt["epoch"] == 5

@@ -175,9 +175,40 @@ async def test_invalid_runs_are_refused_and_nothing_is_queued(api, jp_root_dir):
         await api.post("training", {**body(ds, model), "model": {"source": "graph", "model_id": 99999}})
     ).code == 404
     assert (await api.post("training", {**body(ds, model), "augmentation": [{"type": "os.system"}]})).code == 422
-    assert (await api.post("training", {**body(ds, model), "resources": {"processes": 2}})).code == 422
+    assert (await api.post("training", {**body(ds, model), "resources": {"processes": 65}})).code == 422
+    r = await api.post("training", {**body(ds, model, batch_size=1), "resources": {"device": "cpu", "processes": 2}})
+    assert r.code == 422 and r.json["error"]["code"] == "batch_too_small"
     r = await api.post("training", {**body(ds, model), "resources": {"device": "cuda", "gpus": 1}})
     assert r.code == 422 and r.json["error"]["code"] == "not_enough_gpus"  # this machine has none
     assert (await api.get("training")).json["total"] == 0
     assert (await api.get("training/999")).code == 404
     assert (await api.post("training/999/control", {"action": "pause"})).code == 404
+
+
+async def test_a_two_process_run_trains_and_delete_ends_every_process(api, jp_root_dir, jp_serverapp):
+    import psutil
+
+    ds, model = await setup(api, jp_root_dir)
+    two = {"device": "cpu", "processes": 2}
+    run = (await api.post("training", {**body(ds, model), "resources": two})).json
+    done = await wait_for(api, run["id"], ("completed", "failed"), timeout=120)
+    assert done["status"] == "completed" and done["weight_id"], done
+    log = (await api.get(f"training/{run['id']}/logs")).json["lines"]
+    assert any("2 data-parallel processes" in line for line in log)
+
+    run = (await api.post("training", {**body(ds, model, epochs=500), "resources": two})).json
+    await wait_for(api, run["id"], ("running",))
+    for _ in range(400):
+        if (await api.get(f"training/{run['id']}/metrics")).json["records"]:
+            break
+        await asyncio.sleep(0.05)
+    services = jp_serverapp.web_app.settings["cvstudio_services"].begin().result()
+    from cvstudio_ext.store.models import Run
+
+    with services.store.session() as s:
+        launcher = psutil.Process(s.get(Run, run["id"]).pid)
+    processes = [launcher, *launcher.children(recursive=True)]
+    assert len(processes) >= 3  # torch.distributed.run and its two workers
+    assert (await api.delete(f"training/{run['id']}")).code == 204
+    gone, alive = psutil.wait_procs(processes, timeout=10)
+    assert not alive

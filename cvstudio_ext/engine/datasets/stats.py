@@ -88,7 +88,7 @@ def compute_stats(index: DatasetIndex, image_ids: list[int], annotation_ids: lis
         "image_width": histogram(widths),
         "image_height": histogram(heights),
         "box_area": histogram((w * h)[positive]),
-        "box_aspect": histogram((w[positive] / h[positive])),
+        "box_aspect": histogram(w[positive] / h[positive]),
         "objects_per_image": histogram(objects),
         "issue_counts": counts,
         "issues": listed,

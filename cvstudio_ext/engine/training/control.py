@@ -8,12 +8,15 @@ resumed worker in the same run directory does not pause again on the old request
 - pause: full checkpoint to checkpoints/last.pt, status "paused", exit 0.
 - stop: full checkpoint to checkpoints/last.pt, status "stopped", exit 0.
 - checkpoint: full checkpoint to checkpoints/manual-<step>.pt, training goes on.
-SIGTERM (and SIGINT) act as "stop" at the next step boundary.
+SIGTERM (and SIGINT) act as "stop" at the next step boundary, and so does the end of
+torch.distributed.run above a data-parallel worker (its workers live in sessions of
+their own and would otherwise go on as orphans).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,7 @@ class Control:
         except (OSError, ValueError, AttributeError):
             pass
         self._mtime: float | None = None
+        self._parent = os.getppid() if os.environ.get("TORCHELASTIC_RUN_ID") else None
 
     def install_signal_handlers(self) -> None:
         def handler(signum: int, frame: Any) -> None:
@@ -49,6 +53,8 @@ class Control:
 
     def poll(self) -> str | None:
         """The action to take now, or None. Each nonce is handed out once."""
+        if self._parent is not None and os.getppid() != self._parent:
+            self.signalled = True
         if self.signalled:
             return "stop"
         try:

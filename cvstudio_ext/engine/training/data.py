@@ -163,11 +163,14 @@ def epoch_permutation(n: int, seed: int, epoch: int) -> list[int]:
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch)).tolist()
 
 
-def epoch_batches(permutation: list[int], batch_size: int, epoch: int) -> list[list[tuple[int, int]]]:
-    """The epoch's batches of (index, epoch); a trailing batch of one sample is dropped
-    when there are others (BatchNorm cannot train on a single sample)."""
+def epoch_batches(
+    permutation: list[int], batch_size: int, epoch: int, min_last: int = 2
+) -> list[list[tuple[int, int]]]:
+    """The epoch's batches of (index, epoch); a trailing batch smaller than `min_last` is
+    dropped when there are others (BatchNorm cannot train on a single sample, and each
+    process of a data-parallel run needs two)."""
     batches = [permutation[i : i + batch_size] for i in range(0, len(permutation), batch_size)]
-    if len(batches) > 1 and len(batches[-1]) == 1:
+    if len(batches) > 1 and len(batches[-1]) < min_last:
         batches.pop()
     return [[(i, epoch) for i in b] for b in batches]
 

@@ -80,3 +80,19 @@ class EventWriter:
                 f.close()
             except (OSError, ValueError):
                 pass
+
+
+class SilentEvents(EventWriter):
+    """The other processes of a data-parallel run write nothing: rank 0 speaks for the run."""
+
+    def __init__(self) -> None:
+        pass
+
+    def emit(self, type_: str, data: dict[str, Any]) -> None:
+        pass
+
+    def log(self, message: str, level: str = "info", event: bool = True) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

@@ -35,6 +35,7 @@ from .data import (
     eval_batches,
     split_train_val,
 )
+from .distributed import Group
 from .events import EventWriter
 from .metrics import confusion, detection_map, per_class_scores
 from .spec import RunSpec, write_json_atomic
@@ -78,8 +79,11 @@ class Finished(Exception):
 
 
 class Trainer:
-    def __init__(self, spec: RunSpec, run_dir: Path, events: EventWriter, control: Control) -> None:
+    def __init__(
+        self, spec: RunSpec, run_dir: Path, events: EventWriter, control: Control, group: Group | None = None
+    ) -> None:
         self.spec = spec
+        self.group = group or Group()
         self.run_dir = Path(run_dir)
         self.ckpt_dir = self.run_dir / "checkpoints"
         self.ckpt_dir.mkdir(exist_ok=True)
@@ -92,7 +96,8 @@ class Trainer:
 
     def setup(self) -> None:
         spec, hp = self.spec, self.hp
-        self.device = pick_device(spec.resources["device"])
+        self.device = self.group.device(pick_device(spec.resources["device"]))
+        self.group.start(self.device)
         resume = checkpoints.load(Path(spec.resume_from)) if spec.resume_from else None
         if resume is None:
             torch.manual_seed(hp["seed"])
@@ -103,10 +108,14 @@ class Trainer:
                 f"{spec.architecture} is a {models_factory.task_of(spec.architecture)} model, "
                 f"but the run's task is {spec.task}"
             )
-        self.model: nn.Module = models_factory.build_model(spec.architecture, spec.num_classes, spec.graph)
+        # net: the bare model (checkpoints, validation); model: what trains (net, or DDP around it)
+        self.net: nn.Module = models_factory.build_model(spec.architecture, spec.num_classes, spec.graph)
         if spec.pretrained_weights and resume is None:
             self._load_pretrained(Path(spec.pretrained_weights))
-        self.model.to(self.device)
+        self.net.to(self.device)
+        self.channels_last = self.device.type == "cuda" and not self.detection
+        if self.channels_last:
+            self.net.to(memory_format=torch.channels_last)
 
         if not Path(spec.data["root"]).is_dir():
             raise FileNotFoundError(f"The dataset folder {spec.data['root']} is missing")
@@ -115,9 +124,10 @@ class Trainer:
         size = hp["image_size"]
         self.train_data = cls(spec.data["root"], train, spec.num_classes, size, spec.augmentation, hp["seed"])
         self.val_data = cls(spec.data["root"], val, spec.num_classes, size, None, hp["seed"])
-        self.steps_per_epoch = len(epoch_batches(list(range(len(train))), hp["batch_size"], 0))
+        self.min_last = 2 * self.group.world
+        self.steps_per_epoch = len(epoch_batches(list(range(len(train))), hp["batch_size"], 0, self.min_last))
 
-        params = [p for p in self.model.parameters() if p.requires_grad]
+        params = [p for p in self.net.parameters() if p.requires_grad]
         if hp["optimizer"] == "sgd":
             self.optimizer = torch.optim.SGD(
                 params, lr=hp["lr"], momentum=hp["momentum"], weight_decay=hp["weight_decay"]
@@ -126,17 +136,19 @@ class Trainer:
             self.optimizer = torch.optim.Adam(params, lr=hp["lr"], weight_decay=hp["weight_decay"])
         else:
             self.optimizer = torch.optim.AdamW(params, lr=hp["lr"], weight_decay=hp["weight_decay"])
-        self.use_amp = bool(hp["amp"]) and self.device.type == "cuda"
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
+        self.use_amp = hp["amp"] is not False and self.device.type == "cuda"
+        self.amp_dtype = torch.bfloat16 if self.use_amp and torch.cuda.is_bf16_supported() else torch.float16
+        # bf16 keeps fp32's range: only fp16 needs its gradients scaled
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp and self.amp_dtype == torch.float16)
 
         self.epoch, self.batch, self.step = 0, 0, 0
         self.best: dict[str, Any] = {"metric": None, "value": None, "epoch": None}
         self.bad_epochs = 0
         self.last_metrics: dict[str, Any] = {}
         if resume is not None:
-            self.model.load_state_dict(resume["model"])
+            self.net.load_state_dict(resume["model"])
             self.optimizer.load_state_dict(resume["optimizer"])
-            if self.use_amp and resume.get("scaler"):
+            if self.scaler.is_enabled() and resume.get("scaler"):
                 self.scaler.load_state_dict(resume["scaler"])
             self.epoch, self.batch, self.step = int(resume["epoch"]), int(resume["batch"]), int(resume["step"])
             self.best = dict(resume.get("best") or self.best)
@@ -146,22 +158,28 @@ class Trainer:
             self.events.log(
                 f"Resumed from {spec.resume_from} at epoch {self.epoch + 1}, batch {self.batch}, step {self.step}"
             )
+        self.model: nn.Module = self.net
+        if self.group.active:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.model = nn.parallel.DistributedDataParallel(self.net, device_ids=ids)
         self.events.log(
             f"{spec.task} run {spec.run_id}: {spec.architecture}, {spec.num_classes} classes, "
             f"{len(train)} train / {len(val)} val images, {self.steps_per_epoch} steps per epoch, "
             f"device {self.device}"
+            + (f", {self.group.world} data-parallel processes" if self.group.world > 1 else "")
+            + (f", {str(self.amp_dtype).removeprefix('torch.')} autocast" if self.use_amp else "")
         )
 
     def _load_pretrained(self, path: Path) -> None:
         from ..weights import load_state_dict
 
         state = models_factory.normalize_keys(load_state_dict(path))
-        own = self.model.state_dict()
+        own = self.net.state_dict()
         usable = {k: v for k, v in state.items() if k in own and tuple(v.shape) == tuple(own[k].shape)}
         if not usable:
             raise ValueError(f"None of the pretrained weights in {path.name} fit {self.spec.architecture}")
         skipped = [k for k in own if k not in usable]
-        self.model.load_state_dict(usable, strict=False)
+        self.net.load_state_dict(usable, strict=False)
         self.events.log(
             f"Loaded {len(usable)} tensors from {path.name}"
             + (f"; {len(skipped)} left at random init ({', '.join(skipped[:3])}...)" if skipped else "")
@@ -175,7 +193,7 @@ class Trainer:
             "format": checkpoints.FORMAT,
             "version": 1,
             "kind": kind,
-            "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
+            "model": {k: v.detach().cpu() for k, v in self.net.state_dict().items()},
             "meta": {
                 "task": spec.task,
                 "architecture": spec.architecture,
@@ -191,7 +209,7 @@ class Trainer:
                 "warmup_epochs": self.hp["warmup_epochs"],
                 "lr": self.hp["lr"],
             },
-            "scaler": self.scaler.state_dict() if self.use_amp else {},
+            "scaler": self.scaler.state_dict() if self.scaler.is_enabled() else {},
             "rng": checkpoints.capture_rng(),
             "epoch": self.epoch,
             "batch": self.batch,
@@ -204,6 +222,8 @@ class Trainer:
         }
 
     def save(self, name: str, kind: str, permutation: list[int]) -> None:
+        if not self.group.main:
+            return
         path = self.ckpt_dir / name
         size = checkpoints.save(path, self._state(kind, permutation))
         epoch_shown = self.epoch if self.batch == 0 else self.epoch + 1
@@ -221,8 +241,8 @@ class Trainer:
         self.events.log(f"Checkpoint {name} ({kind}) at step {self.step}", event=False)
 
     def boundary(self, permutation: list[int]) -> None:
-        """A step boundary: act on control requests."""
-        action = self.control.poll()
+        """A step boundary: act on control requests (rank 0's, in a data-parallel run)."""
+        action = self.group.agree(self.control.poll() if self.group.main else None)
         if action is None:
             return
         if action == "checkpoint":
@@ -239,7 +259,7 @@ class Trainer:
         workers = self.spec.resources["num_workers"]
         return torch.utils.data.DataLoader(
             self.train_data,
-            batch_sampler=ListBatchSampler(batches),
+            batch_sampler=ListBatchSampler([self.group.share(b) for b in batches]),
             num_workers=workers,
             collate_fn=collate,
             pin_memory=self.device.type == "cuda",
@@ -253,25 +273,26 @@ class Trainer:
             group["lr"] = lr
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(device_type=self.device.type, enabled=self.use_amp):
+        with torch.autocast(device_type=self.device.type, dtype=self.amp_dtype, enabled=self.use_amp):
             if self.detection:
                 images, targets = batch
-                images = [i.to(self.device) for i in images]
+                images = [i.to(self.device, non_blocking=True) for i in images]
                 targets = [{k: v.to(self.device) for k, v in t.items()} for t in targets]
                 losses = self.model(images, targets)
                 loss = sum(losses.values())
             else:
                 x, y = batch
-                loss = nn.functional.cross_entropy(self.model(x.to(self.device)), y.to(self.device))
-        if not torch.isfinite(loss):
-            raise FloatingPointError(
-                f"The loss became {loss.item()} at step {self.step + 1}; try a lower learning rate"
-            )
+                fmt = torch.channels_last if self.channels_last else torch.contiguous_format
+                x = x.to(self.device, non_blocking=True, memory_format=fmt)
+                loss = nn.functional.cross_entropy(self.model(x), y.to(self.device, non_blocking=True))
+        value = self.group.mean(float(loss.detach()))  # every process decides alike below
+        if not math.isfinite(value):
+            raise FloatingPointError(f"The loss became {value} at step {self.step + 1}; try a lower learning rate")
         self.scaler.scale(loss).backward()
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.step += 1
-        return float(loss.detach().item()), lr
+        return value, lr
 
     def run(self) -> str:
         self.setup()
@@ -280,7 +301,7 @@ class Trainer:
         try:
             while self.epoch < hp["epochs"]:
                 permutation = epoch_permutation(len(self.train_data), hp["seed"], self.epoch)
-                batches = epoch_batches(permutation, hp["batch_size"], self.epoch)
+                batches = epoch_batches(permutation, hp["batch_size"], self.epoch, self.min_last)
                 self.boundary(permutation)
                 losses: list[float] = []
                 loader = self._loader(batches[self.batch :], collate_detection if self.detection else None)
@@ -296,12 +317,16 @@ class Trainer:
                         self.events.metric({"epoch": self.epoch + 1, "step": self.step, "train_loss": loss, "lr": lr})
                     self.boundary(permutation)
                 self.end_epoch(losses, time.monotonic() - started)
-                if hp["early_stopping_patience"] and self.bad_epochs >= hp["early_stopping_patience"]:
+                patience = hp["early_stopping_patience"]
+                if self.group.agree("stop" if patience and self.bad_epochs >= patience else None):
                     self.events.log(f"Early stopping: no better {self.best['metric']} for {self.bad_epochs} epochs")
                     break
+
         except Finished as done:
             self.events.status(done.status, self.epoch + 1, self.step, epochs=hp["epochs"])
+            self.group.close()
             return done.status
+        self.group.close()
         self.evaluate_final()
         self.events.status("completed", self.epoch, self.step, epochs=hp["epochs"])
         return "completed"
@@ -311,8 +336,8 @@ class Trainer:
         metrics: dict[str, Any] = {"epoch": self.epoch + 1, "step": self.step}
         if losses:
             metrics["train_loss_epoch"] = float(np.mean(losses))
-        if len(self.val_data):
-            result = self.validate(self.model)
+        if len(self.val_data) and self.group.main:
+            result = self.validate(self.net)
             metrics.update({k: v for k, v in result.items() if k.startswith("val_")})
             name = "val_map" if self.detection else "val_accuracy"
             value, higher = metrics[name], True
@@ -380,13 +405,15 @@ class Trainer:
 
     def evaluate_final(self) -> None:
         """evaluation.json on the val split with the best checkpoint's weights."""
+        if not self.group.main:
+            return
         if not len(self.val_data):
             self.events.log("No validation images: evaluation.json is not written", level="warning")
             return
         best = self.ckpt_dir / "best.pt"
         if best.exists():
-            self.model.load_state_dict(checkpoints.load(best)["model"])
-        result = self.validate(self.model, keep=True)
+            self.net.load_state_dict(checkpoints.load(best)["model"])
+        result = self.validate(self.net, keep=True)
         if self.detection:
             detail = result["_detail"]
             evaluation = {

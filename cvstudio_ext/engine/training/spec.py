@@ -14,7 +14,9 @@ Schema (JSON object)::
       "resume_from": checkpoint path | null,     # a checkpoint this worker wrote (last.pt, ...)
       "hyperparameters": {see DEFAULTS below},
       "augmentation": [{"type": "HorizontalFlip", "p": 0.5}, ...],   # engine.datasets.augment
-      "resources": {"device": "auto" | "cpu" | "cuda", "num_workers": int},
+      "resources": {"device": "auto" | "cpu" | "cuda", "num_workers": int, "gpus"?, "processes"?},
+                                                 # processes > 1: the server starts this worker
+                                                 # under torch.distributed.run (distributed.py)
       "data": {
         "root": dataset folder (files are relative to it),
         "train": [{"file", "label"}]                          # classification, label = class id
@@ -26,8 +28,9 @@ Schema (JSON object)::
 Hyperparameter defaults (`DEFAULTS`): epochs 10, batch_size 16, lr 0.01 for sgd else 0.001
 (`lr` null = by optimizer), optimizer "sgd" (classification) / "sgd" (detection),
 momentum 0.9, weight_decay 1e-4 (sgd/adam) / 0.01 (adamw), scheduler "cosine",
-warmup_epochs 0, image_size null (= input_size; an int N means [N, N]), amp false
-(only used on CUDA), early_stopping_patience 0 (off; N = stop after N epochs without a
+warmup_epochs 0, image_size null (= input_size; an int N means [N, N]), amp null (= on
+for CUDA: bf16 autocast where the GPU has it, else fp16 with a grad scaler; never on the
+CPU), early_stopping_patience 0 (off; N = stop after N epochs without a
 better main metric), seed 42, val_fraction 0.2, log_interval 10 (a train_loss metric
 event every N optimizer steps, and on an epoch's last step), save_every_epochs 0 (0 = no
 `epoch-<n>.pt` checkpoints).
@@ -51,7 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "scheduler": "cosine",
     "warmup_epochs": 0,
     "image_size": None,
-    "amp": False,
+    "amp": None,
     "early_stopping_patience": 0,
     "seed": 42,
     "val_fraction": 0.2,
@@ -108,7 +111,7 @@ def normalize_hyperparameters(raw: dict[str, Any] | None, input_size: list[int])
     hp["weight_decay"] = _float(hp["weight_decay"], "weight_decay", 0.0, 10.0)
     hp["momentum"] = _float(hp["momentum"], "momentum", 0.0, 1.0)
     hp["warmup_epochs"] = _float(hp["warmup_epochs"], "warmup_epochs", 0.0, float(hp["epochs"]))
-    hp["amp"] = bool(hp["amp"])
+    hp["amp"] = None if hp["amp"] is None else bool(hp["amp"])
     hp["early_stopping_patience"] = _int(hp["early_stopping_patience"], "early_stopping_patience", 0)
     hp["seed"] = _int(hp["seed"], "seed", 0, 2**31 - 1)
     hp["val_fraction"] = _float(hp["val_fraction"], "val_fraction", 0.0, 0.9)

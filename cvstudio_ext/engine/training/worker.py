@@ -12,6 +12,9 @@ hyperparameters.epochs) and start the module again in the same run_dir.
 
 Exit status: 0 for completed, paused and stopped; 1 for failed (status event with
 "error", traceback in train.log); 2 for a usage error.
+
+Under torch.distributed.run (RANK/WORLD_SIZE set) only rank 0 writes pid.json, events
+and checkpoints; the other ranks print their own failure to stderr (worker.out).
 """
 
 from __future__ import annotations
@@ -48,10 +51,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
     from .control import Control
-    from .events import EventWriter
+    from .distributed import Group
+    from .events import EventWriter, SilentEvents
 
-    write_pid(run_dir)
-    events = EventWriter(run_dir)
+    group = Group()
+    if group.main:
+        write_pid(run_dir)
+    events = EventWriter(run_dir) if group.main else SilentEvents()
     control = Control(run_dir)
     control.install_signal_handlers()
     epoch = step = 0
@@ -61,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         from .spec import RunSpec
 
         spec = RunSpec.from_file(run_dir / "spec.json")
-        trainer = Trainer(spec, run_dir, events, control)
+        trainer = Trainer(spec, run_dir, events, control, group)
         status = trainer.run()
         return 0 if status in ("completed", "paused", "stopped") else 1
     except BaseException as exc:
@@ -70,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         if trainer is not None and hasattr(trainer, "step"):
             epoch, step = trainer.epoch + 1, trainer.step
         text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if not group.main:
+            print(f"rank {group.rank}: {traceback.format_exc()}", file=sys.stderr, flush=True)
+            return 1
         tb = traceback.format_exc().rstrip().splitlines()
         if len(tb) > 60:
             tb = tb[:1] + ["  ..."] + tb[-59:]

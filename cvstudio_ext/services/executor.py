@@ -1,0 +1,146 @@
+"""Where training workers run: the executor interface and the local process executor.
+
+The supervisor decides *when* a run starts and stops; an executor decides *how*. It has
+four verbs, each taking what the database keeps about a run (its directory, and the pid
+and create_time of the process it was given), so a server restarted meanwhile can still
+reach a run it did not start:
+
+- `submit(run_dir, processes, gpus)` starts the worker and returns its `Launch`;
+- `status(launch)` is "running" or "exited";
+- `control(run_dir, action)` asks the worker to pause, stop or checkpoint now, through
+  `control.json` (files, not signals, so that any platform and any cluster can carry it);
+- `kill(launch, force)` ends the whole process tree: polite (SIGTERM) first, then
+  forced (SIGKILL).
+
+A cluster executor plugs in behind the same four verbs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+WORKER_MODULE = "cvstudio_ext.engine.training.worker"
+
+
+@dataclass(frozen=True)
+class Launch:
+    pid: int | None
+    create_time: float | None
+
+
+class Executor(Protocol):
+    def submit(self, run_dir: Path, *, processes: int, gpus: list[str]) -> Launch: ...
+
+    def status(self, launch: Launch) -> Literal["running", "exited"]: ...
+
+    def control(self, run_dir: Path, action: str) -> None: ...
+
+    def kill(self, launch: Launch, *, force: bool) -> None: ...
+
+
+def process_alive(pid: int | None, create_time: float | None) -> bool:
+    """True only for the very process we started (a reused pid has another create_time)."""
+    if not pid:
+        return False
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        return abs(proc.create_time() - (create_time or 0)) < 1.0 and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def gpu_env(assigned: list[str]) -> dict[str, str]:
+    """NVML's order and CUDA's may differ: name GPUs by UUID, in PCI bus order; a run
+    without GPUs sees none."""
+    return {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": ",".join(assigned)}
+
+
+def worker_command(run_dir: Path, processes: int) -> list[str]:
+    """One worker, or `processes` of them under torch.distributed.run on this machine
+    (a private rendezvous on a free port, so that runs never meet each other)."""
+    if processes <= 1:
+        return [sys.executable, "-m", WORKER_MODULE, str(run_dir)]
+    return [
+        sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}",
+        "--max-restarts=0", "-m", WORKER_MODULE, str(run_dir),
+    ]  # fmt: skip
+
+
+def write_control(run_dir: Path, action: str) -> None:
+    """control.json, atomically, with a fresh nonce: the worker acts on each nonce once."""
+    path = run_dir / "control.json"
+    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix="control.json", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"action": action, "nonce": uuid.uuid4().hex}, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class LocalProcessExecutor:
+    """Workers are child processes of the server, each in a session of its own (so that
+    the server's signals do not reach them and a kill reaches all of a run's processes)."""
+
+    def __init__(self) -> None:
+        self._children: dict[int, subprocess.Popen] = {}
+
+    def submit(self, run_dir: Path, *, processes: int, gpus: list[str]) -> Launch:
+        import psutil
+
+        env = dict(os.environ, NO_ALBUMENTATIONS_UPDATE="1", PYTHONUNBUFFERED="1", **gpu_env(gpus))
+        with open(run_dir / "worker.out", "ab") as out:
+            proc = subprocess.Popen(
+                worker_command(run_dir, processes),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env=env,
+            )
+        self._children[proc.pid] = proc
+        return Launch(proc.pid, psutil.Process(proc.pid).create_time())
+
+    def status(self, launch: Launch) -> Literal["running", "exited"]:
+        child = self._children.get(launch.pid or 0)
+        if child is not None and child.poll() is not None:
+            del self._children[child.pid]  # reaped: no zombie is left behind
+            return "exited"
+        return "running" if process_alive(launch.pid, launch.create_time) else "exited"
+
+    def control(self, run_dir: Path, action: str) -> None:
+        write_control(run_dir, action)
+
+    def kill(self, launch: Launch, *, force: bool) -> None:
+        """The process and everything under it: torch.distributed.run puts its workers in
+        sessions of their own, so a process-group signal would miss them."""
+        import psutil
+
+        if not process_alive(launch.pid, launch.create_time):
+            return
+        try:
+            root = psutil.Process(launch.pid)
+            tree = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return
+        sig = signal.SIGKILL if force and hasattr(signal, "SIGKILL") else signal.SIGTERM
+        for proc in tree:
+            with contextlib.suppress(psutil.Error):
+                proc.send_signal(sig)
+
+    def reap(self) -> None:
+        """Collect children that ended (those of deleted runs too)."""
+        for pid, child in list(self._children.items()):
+            if child.poll() is not None:
+                del self._children[pid]
