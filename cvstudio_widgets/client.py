@@ -1,8 +1,8 @@
 """Finding the Jupyter server a kernel belongs to, and calling CV Studio's API on it.
 
-Only the public HTTP API is used, so whatever a notebook starts (a training run, say)
-lives in the server and outlives the kernel. Standard library only: a kernel needs
-nothing extra to talk to its server.
+Only the public HTTP and WebSocket API is used, so whatever a notebook starts (a
+training run, say) lives in the server and outlives the kernel. HTTP is the standard
+library; sockets are websocket-client (blocking, so a kernel thread can follow them).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 
 class StudioAPIError(Exception):
@@ -71,6 +71,9 @@ class Client:
         query = urllib.parse.urlencode({k: v for k, v in (params or {}).items() if v is not None})
         return f"{self.server.url}cvstudio/api/{path.lstrip('/')}" + (f"?{query}" if query else "")
 
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"token {self.server.token}"} if self.server.token else {}
+
     def request(
         self,
         method: str,
@@ -78,16 +81,17 @@ class Client:
         *,
         json_body: Any = None,
         params: dict[str, Any] | None = None,
-        data: bytes | None = None,
+        data: bytes | BinaryIO | None = None,
         content_type: str | None = None,
+        length: int | None = None,
     ) -> Any:
-        headers = {"Accept": "application/json"}
-        if self.server.token:
-            headers["Authorization"] = f"token {self.server.token}"
+        headers = {"Accept": "application/json", **self.headers()}
         if json_body is not None:
             data, content_type = json.dumps(json_body).encode(), "application/json"
         if content_type:
             headers["Content-Type"] = content_type
+        if length is not None:
+            headers["Content-Length"] = str(length)  # a file body is streamed, never read whole
         req = urllib.request.Request(self.url(path, params), data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
@@ -114,6 +118,17 @@ class Client:
 
     def delete(self, path: str, **params: Any) -> Any:
         return self.request("DELETE", path, params=params)
+
+    def upload(self, path: str, file: BinaryIO, length: int, content_type: str, **params: Any) -> Any:
+        """POST a file as the raw, streamed request body (the API's upload convention)."""
+        return self.request("POST", path, params=params, data=file, content_type=content_type, length=length)
+
+    def socket(self, path: str, **params: Any):
+        """A connected WebSocket (websocket-client) to `<server>/cvstudio/api/<path>`."""
+        import websocket
+
+        url = self.url(path, params).replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+        return websocket.create_connection(url, header=self.headers(), timeout=self.timeout)
 
 
 def _api_error(exc: urllib.error.HTTPError) -> StudioAPIError:

@@ -54,6 +54,7 @@ class ImagesQuery(Page):
     split: str | None = Field(None, max_length=64)
     class_id: int | None = Field(None, ge=0)
     has_issues: bool | None = None
+    issue: str | None = Field(None, max_length=64, description="Only images with a defect of this kind.")
 
 
 class ImageQuery(BaseModel):
@@ -180,6 +181,7 @@ class ImagesHandler(CVStudioHandler):
                 split=q.split,
                 class_id=q.class_id,
                 has_issues=q.has_issues,
+                issue=q.issue,
                 offset=q.offset,
                 limit=q.limit,
             )

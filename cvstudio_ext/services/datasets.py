@@ -444,6 +444,7 @@ class DatasetService:
         has_issues: bool | None,
         offset: int,
         limit: int,
+        issue: str | None = None,
     ) -> dict[str, Any]:
         with self.store.session() as s:
             ds = self._owned(s, owner, dataset_id)
@@ -452,6 +453,8 @@ class DatasetService:
                 cond.append(Image.split == split)
             if has_issues is not None:
                 cond.append(Image.has_issues.is_(has_issues))
+            if issue:
+                cond.append(exists().where(DatasetIssue.image_id == Image.id, DatasetIssue.kind == issue))
             if class_id is not None:
                 in_class = exists().where(Annotation.image_id == Image.id, Annotation.class_id == class_id)
                 cond.append(or_(Image.label == class_id, in_class))

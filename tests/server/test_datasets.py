@@ -86,6 +86,10 @@ async def test_every_defect_kind_is_found(api, jp_root_dir):
     assert all(i["issues"] for i in flagged["items"])
     clean = (await api.get(f"datasets/{ds['id']}/images", params={"has_issues": "false"})).json
     assert all(not i["issues"] for i in clean["items"])
+    oob_only = (await api.get(f"datasets/{ds['id']}/images", params={"issue": "bbox_out_of_bounds"})).json
+    assert "images/train/oob.jpg" in {i["file"] for i in oob_only["items"]}
+    assert all(any(x["kind"] == "bbox_out_of_bounds" for x in i["issues"]) for i in oob_only["items"])
+    assert oob_only["total"] < flagged["total"]
     oob = next(i for i in flagged["items"] if i["file"] == "images/train/oob.jpg")
     x, y, w, h = oob["annotations"][0]["bbox"]
     assert x + w == pytest.approx(110.0) and w == pytest.approx(30.0) and y == pytest.approx(32.0)

@@ -1,0 +1,96 @@
+"""Static plots for what a notebook shows once: a dataset's stats and a run's
+evaluation (matplotlib, drawn off-screen to PNG)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+
+def _figure(rows: int, cols: int, size: tuple[float, float]):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.subplots(rows, cols, squeeze=False)
+
+
+def _hist(ax, hist: dict[str, Any] | None, title: str) -> None:
+    ax.set_title(title, fontsize=9)
+    edges, counts = (hist or {}).get("edges") or [], (hist or {}).get("counts") or []
+    if counts:
+        widths = [b - a for a, b in zip(edges[:-1], edges[1:])]
+        ax.bar(edges[:-1], counts, width=widths, align="edge", color="#2a7ae2")
+    else:
+        ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+    ax.tick_params(labelsize=7)
+
+
+def stats_figure(stats: dict[str, Any], name: str = ""):
+    fig, ax = _figure(2, 3, (12, 6))
+    classes = stats.get("classes") or []
+    names = [c["name"] for c in classes][:40]
+    counts = [c.get("annotations") or c.get("images") or 0 for c in classes][:40]
+    ax[0][0].barh(names[::-1], counts[::-1], color="#3cb44b")
+    ax[0][0].set_title("per class", fontsize=9)
+    ax[0][0].tick_params(labelsize=7)
+    _hist(ax[0][1], stats.get("image_width"), "image width")
+    _hist(ax[0][2], stats.get("image_height"), "image height")
+    _hist(ax[1][0], stats.get("box_area"), "box area (px²)")
+    _hist(ax[1][1], stats.get("box_aspect"), "box aspect (w/h)")
+    issues = {k: v for k, v in (stats.get("issue_counts") or {}).items() if v}
+    if issues:
+        ax[1][2].barh(list(issues), list(issues.values()), color="#e6194b")
+        ax[1][2].set_title("defects", fontsize=9)
+        ax[1][2].tick_params(labelsize=7)
+    else:
+        _hist(ax[1][2], stats.get("objects_per_image"), "objects per image")
+    fig.suptitle(f"{name}: {stats.get('num_images', 0)} images, {stats.get('num_annotations', 0)} annotations")
+    return fig
+
+
+def evaluation_figure(evaluation: dict[str, Any], name: str = ""):
+    per_class = evaluation.get("per_class") or []
+    if evaluation.get("task") == "detection":
+        fig, ax = _figure(1, 2, (11, 4.5))
+        ax[0][0].barh([c["class_name"] for c in per_class][::-1], [c.get("ap50") or 0 for c in per_class][::-1])
+        ax[0][0].set_title("AP@0.5 per class", fontsize=9)
+        curves = evaluation.get("pr_curves") or {}
+        items = curves.items() if isinstance(curves, dict) else [(c.get("class_name"), c) for c in curves]
+        for label, curve in items:
+            ax[0][1].plot(curve.get("recall") or [], curve.get("precision") or [], label=str(label))
+        ax[0][1].set_xlabel("recall")
+        ax[0][1].set_ylabel("precision")
+        ax[0][1].set_title("PR curves (IoU 0.5)", fontsize=9)
+        if curves:
+            ax[0][1].legend(fontsize=7)
+        fig.suptitle(f"{name}: mAP@0.5 {evaluation.get('map50', 0):.3f}, mAP {evaluation.get('map', 0):.3f}")
+        return fig
+    fig, ax = _figure(1, 2, (11, 4.5))
+    matrix = evaluation.get("confusion_matrix") or [[0]]
+    classes = evaluation.get("classes") or [c["class_name"] for c in per_class]
+    image = ax[0][0].imshow(matrix, cmap="Blues")
+    ax[0][0].set_xlabel("predicted")
+    ax[0][0].set_ylabel("true")
+    if len(classes) <= 20:
+        ax[0][0].set_xticks(range(len(classes)), classes, rotation=90, fontsize=7)
+        ax[0][0].set_yticks(range(len(classes)), classes, fontsize=7)
+        for i, row in enumerate(matrix):
+            for j, v in enumerate(row):
+                if v:
+                    ax[0][0].text(j, i, str(v), ha="center", va="center", fontsize=7)
+    fig.colorbar(image, ax=ax[0][0])
+    ax[0][0].set_title("confusion matrix", fontsize=9)
+    x = range(len(per_class))
+    for k, metric in enumerate(("precision", "recall", "f1")):
+        ax[0][1].bar([i + 0.27 * (k - 1) for i in x], [c.get(metric) or 0 for c in per_class], width=0.27, label=metric)
+    ax[0][1].set_xticks(list(x), [c["class_name"] for c in per_class], rotation=90, fontsize=7)
+    ax[0][1].legend(fontsize=7)
+    ax[0][1].set_title("per class", fontsize=9)
+    fig.suptitle(f"{name}: accuracy {evaluation.get('accuracy', 0):.3f}")
+    return fig
+
+
+def png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
+    return buf.getvalue()

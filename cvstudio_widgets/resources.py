@@ -1,0 +1,379 @@
+"""What the notebook API hands back: datasets, models, runs, weights and predictions.
+
+Each wraps the API's JSON (`.info`), refreshes it on demand, and shows itself in the
+notebook: a table for the record, plots for stats and evaluations, the image for a
+prediction, widgets for previews and curves.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .client import StudioAPIError
+from .progress import bar
+
+if TYPE_CHECKING:
+    from .studio import Studio
+
+TERMINAL = ("completed", "stopped", "failed", "paused", "interrupted")
+
+
+class RunFailed(RuntimeError):
+    """A run ended in `failed`; the message is the worker's reason."""
+
+
+def _table(title: str, rows: dict[str, Any]) -> str:
+    cells = "".join(
+        f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(str(k))}</th>"
+        f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+        for k, v in rows.items()
+    )
+    return f"<div><b>{html.escape(title)}</b><table>{cells}</table></div>"
+
+
+class Record:
+    """A server object by id; `.info` is its latest JSON."""
+
+    path = ""
+
+    def __init__(self, studio: Studio, info: dict[str, Any]) -> None:
+        self.studio = studio
+        self.info = info
+
+    @property
+    def id(self) -> int:
+        return self.info["id"]
+
+    @property
+    def name(self) -> str:
+        return self.info.get("name", "")
+
+    def refresh(self) -> Record:
+        self.info = self.studio.client.get(f"{self.path}/{self.id}")
+        return self
+
+    def delete(self) -> None:
+        self.studio.client.delete(f"{self.path}/{self.id}")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.id == self.id  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.id))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.id} {self.name!r}>"
+
+
+class Dataset(Record):
+    path = "datasets"
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.info.get("classes") or [])
+
+    def wait(self, timeout: float | None = None, progress: bool = True) -> Dataset:
+        """Until indexing ends; an indexing error raises with the server's reason."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with bar(100, f"Indexing {self.name}", unit="%", enabled=progress) as pb:
+            while self.info["status"] == "indexing":
+                pb.update(round(100 * (self.info.get("progress") or 0)) - pb.n)
+                if deadline is not None and time.monotonic() > deadline:
+                    raise TimeoutError(f"Dataset {self.id} is still indexing after {timeout} s")
+                time.sleep(0.2)
+                self.refresh()
+            pb.update(100 - pb.n)
+        if self.info["status"] == "error":
+            raise StudioAPIError(422, "dataset_error", self.info.get("error") or "Indexing failed")
+        return self
+
+    def images(self, **filters: Any) -> dict[str, Any]:
+        """A page of images: split, class_id, has_issues, issue, offset, limit."""
+        return self.studio.client.get(f"datasets/{self.id}/images", **filters)
+
+    def image(self, image_id: int, size: str = "full") -> bytes:
+        return self.studio.client.get(f"datasets/{self.id}/images/{image_id}", size=size)
+
+    def stats(self) -> Stats:
+        return Stats(self.studio.client.get(f"datasets/{self.id}/stats"), self.name)
+
+    def preview(self, **filters: Any):
+        from .widgets.preview import DatasetPreview
+
+        return DatasetPreview(self, **filters)
+
+    def _repr_html_(self) -> str:
+        i = self.info
+        return _table(
+            f"Dataset {i['id']}: {i['name']}",
+            {
+                "format / task": f"{i.get('format')} / {i.get('task')}",
+                "status": i.get("status"),
+                "images": i.get("num_images"),
+                "annotations": i.get("num_annotations"),
+                "splits": i.get("splits"),
+                "classes": ", ".join(i.get("classes") or [])[:300],
+                "path": i.get("path"),
+            },
+        )
+
+
+class Model(Record):
+    path = "models"
+
+    @property
+    def graph(self) -> dict[str, Any]:
+        return self.info["graph"]
+
+    def code(self, class_name: str | None = None) -> Code:
+        body: dict[str, Any] = {"graph": self.graph}
+        if class_name:
+            body["class_name"] = class_name
+        return Code(self.studio.client.post("models/generate", body)["code"])
+
+    def analyze(self) -> dict[str, Any]:
+        return self.studio.client.post("models/analyze", {"graph": self.graph})
+
+    def update(self, graph: dict[str, Any] | None = None, **fields: Any) -> Model:
+        if graph is not None:
+            fields["graph"] = getattr(graph, "graph", graph)
+        self.info = self.studio.client.put(f"models/{self.id}", fields)
+        return self
+
+    def editor(self):
+        from .widgets.graph import GraphEditor
+
+        return GraphEditor(self.studio, graph=self.graph)
+
+    def _repr_html_(self) -> str:
+        g = self.graph
+        return _table(
+            f"Model {self.id}: {self.name}",
+            {"version": self.info.get("version"), "nodes": len(g["nodes"]), "edges": len(g["edges"])},
+        )
+
+
+class Code(str):
+    """Generated source that shows highlighted in a notebook."""
+
+    def _repr_markdown_(self) -> str:
+        return f"```python\n{self}\n```"
+
+
+class Weight(Record):
+    path = "weights"
+
+    def download(self, to: str) -> str:
+        data = self.studio.client.get(f"weights/{self.id}/download")
+        with open(to, "wb") as fh:
+            fh.write(data)
+        return to
+
+    def predict(self, image: Any, **options: Any) -> Prediction:
+        return self.studio.predict(self, image, **options)
+
+    def _repr_html_(self) -> str:
+        i = self.info
+        return _table(
+            f"Weight {i['id']}: {i['name']} v{i.get('version')}",
+            {
+                "task": i.get("task"),
+                "architecture": i.get("architecture"),
+                "classes": ", ".join(i.get("classes") or [])[:300],
+                "input size": i.get("input_size"),
+                "metrics": i.get("metrics"),
+                "run": i.get("run_id"),
+                "size": i.get("file_size"),
+            },
+        )
+
+
+class Run(Record):
+    path = "training"
+
+    @property
+    def status(self) -> str:
+        return self.refresh().info["status"]
+
+    @property
+    def metrics(self) -> list[dict[str, Any]]:
+        return self.studio.client.get(f"training/{self.id}/metrics")["records"]
+
+    @property
+    def weight(self) -> Weight | None:
+        weight_id = self.refresh().info.get("weight_id")
+        return Weight(self.studio, self.studio.client.get(f"weights/{weight_id}")) if weight_id else None
+
+    def logs(self, offset: int = 0, limit: int = 500) -> list[str]:
+        return self.studio.client.get(f"training/{self.id}/logs", offset=offset, limit=limit)["lines"]
+
+    def _control(self, action: str, **extra: Any) -> Run:
+        self.info = self.studio.client.post(f"training/{self.id}/control", {"action": action, **extra})
+        return self
+
+    def pause(self) -> Run:
+        return self._control("pause")
+
+    def resume(self, epochs: int | None = None) -> Run:
+        return self._control("resume", **({"epochs": epochs} if epochs else {}))
+
+    def stop(self) -> Run:
+        return self._control("stop")
+
+    def checkpoint(self) -> None:
+        self.studio.client.post(f"training/{self.id}/checkpoint")
+
+    def checkpoints(self) -> list[dict[str, Any]]:
+        return self.studio.client.get(f"training/{self.id}/checkpoints")["items"]
+
+    def evaluation(self) -> Evaluation:
+        return Evaluation(self.studio.client.get(f"training/{self.id}/evaluation"), self.name)
+
+    def events(self, since: int = 0, stop: threading.Event | None = None) -> Iterator[dict[str, Any]]:
+        """The run's events from the socket, replayed after `since`, then live; it ends
+        when the run reaches a final state (or `stop` is set) and reconnects by itself
+        from the last seq it saw, so nothing is lost or repeated."""
+        import websocket
+
+        last = since
+        while stop is None or not stop.is_set():
+            try:
+                ws = self.studio.client.socket(f"ws/training/{self.id}", since=last)
+            except (OSError, websocket.WebSocketException):
+                time.sleep(1.0)
+                continue
+            ws.settimeout(1.0)
+            try:
+                while stop is None or not stop.is_set():
+                    try:
+                        event = json.loads(ws.recv())
+                    except websocket.WebSocketTimeoutException:
+                        continue
+                    last = event["seq"]
+                    yield event
+                    if event["type"] == "status" and event["data"].get("status") in TERMINAL:
+                        return
+            except (OSError, websocket.WebSocketException):
+                time.sleep(0.5)  # the connection dropped: reconnect after the last seq
+            finally:
+                ws.close()
+
+    def wait(self, timeout: float | None = None, progress: bool = True) -> Run:
+        """Until the run completes, stops, pauses or fails; a failure raises RunFailed
+        with the worker's reason. The bar counts epochs."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        stop = threading.Event()
+        info = self.refresh().info
+        if info["status"] not in TERMINAL:
+            timer = threading.Timer(timeout, stop.set) if timeout is not None else None
+            if timer:
+                timer.start()
+            with bar(info.get("epochs"), f"Run {self.id} {self.name}", unit="epoch", enabled=progress) as pb:
+                pb.update(info.get("epoch", 0))
+                for event in self.events(stop=stop):
+                    data = event["data"]
+                    if event["type"] == "metric" and "train_loss" in data:
+                        pb.set_postfix(loss=f"{data['train_loss']:.4f}", refresh=False)
+                    if event["type"] == "metric" and any(k.startswith("val_") for k in data):
+                        shown = {k: round(v, 4) for k, v in data.items() if k.startswith("val_") and v is not None}
+                        pb.set_postfix(shown, refresh=False)
+                        pb.update(max(0, data["epoch"] - pb.n))
+                    if event["type"] == "status" and data.get("epochs"):
+                        pb.total = data["epochs"]
+            if timer:
+                timer.cancel()
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"Run {self.id} is still {self.refresh().info['status']} after {timeout} s")
+        # the supervisor marks a run completed once its weight is in the library
+        while self.refresh().info["status"] in ("running", "stopping"):
+            time.sleep(0.1)
+        if self.info["status"] == "failed":
+            raise RunFailed(f"Run {self.id} failed: {self.info.get('error')}")
+        return self
+
+    def curves(self, **options: Any):
+        from .widgets.curves import TrainingCurves
+
+        return TrainingCurves(self, **options)
+
+    def _repr_html_(self) -> str:
+        i = self.info
+        best = i.get("best") or {}
+        return _table(
+            f"Run {i['id']}: {i['name']}",
+            {
+                "status": i.get("status"),
+                "epoch": f"{i.get('epoch')}/{i.get('epochs')}",
+                "best": f"{best.get('metric')} {best.get('value')}" if best.get("metric") else "",
+                "model": i.get("model"),
+                "dataset": i.get("dataset_id"),
+                "error": i.get("error") or "",
+            },
+        )
+
+
+class Stats(dict):
+    """A dataset's stats (the API's JSON) that plot themselves."""
+
+    def __init__(self, data: dict[str, Any], name: str = "") -> None:
+        super().__init__(data)
+        self.name = name
+
+    def figure(self):
+        from .plots import stats_figure
+
+        return stats_figure(self, self.name)
+
+    def _repr_png_(self) -> bytes:
+        from .plots import png
+
+        return png(self.figure())
+
+
+class Evaluation(dict):
+    """A run's final evaluation that plots itself: the confusion matrix and per-class
+    scores, or per-class AP and PR curves."""
+
+    def __init__(self, data: dict[str, Any], name: str = "") -> None:
+        super().__init__(data)
+        self.name = name
+
+    def figure(self):
+        from .plots import evaluation_figure
+
+        return evaluation_figure(self, self.name)
+
+    def _repr_png_(self) -> bytes:
+        from .plots import png
+
+        return png(self.figure())
+
+
+class Prediction(dict):
+    """A prediction (the API's JSON) that shows the image with its result drawn."""
+
+    @property
+    def overlay(self) -> bytes | None:
+        raw = self.get("overlay")
+        return base64.b64decode(raw) if raw else None
+
+    def _repr_html_(self) -> str:
+        if self.get("task") == "detection":
+            lines = [
+                f"{d['class_name']} {d['score']:.2f} at {[round(v, 1) for v in d['bbox']]}" for d in self["detections"]
+            ]
+        else:
+            lines = [f"{p['class_name']} {p['score']:.3f}" for p in self.get("predictions", [])]
+        text = "<br>".join(html.escape(x) for x in lines) or "nothing found"
+        image = (
+            f"<img src='data:image/png;base64,{self['overlay']}' style='max-width:480px'>"
+            if self.get("overlay")
+            else ""
+        )
+        return f"<div style='display:flex;gap:1em;align-items:flex-start'>{image}<div>{text}</div></div>"

@@ -1,0 +1,89 @@
+"""GraphEditor: a node editor for model graphs. The layer catalogue is the palette;
+every change is checked by the server (infer-shapes), which gives each node its output
+shape and each error its node; an edge whose shapes do not fit is refused with the
+server's message. `graph`, `shapes` and `errors` are traitlets Python reads and sets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anywidget
+import traitlets as t
+
+if TYPE_CHECKING:
+    from ..studio import Studio
+
+STATIC = Path(__file__).parent / "static"
+
+
+def empty_graph() -> dict[str, Any]:
+    return {
+        "nodes": [
+            {"id": "input", "type": "Input", "params": {"shape": [3, 32, 32]}},
+            {"id": "output", "type": "Output", "params": {}},
+        ],
+        "edges": [],
+    }
+
+
+class GraphEditor(anywidget.AnyWidget):
+    _esm = STATIC / "graph.js"
+    _css = STATIC / "widgets.css"
+
+    graph = t.Dict().tag(sync=True)
+    shapes = t.Dict().tag(sync=True)  # node id -> output shape, batch first
+    errors = t.List(t.Dict()).tag(sync=True)  # {"node"?, "edge"?, "code", "message"}
+    valid = t.Bool(False).tag(sync=True)
+    catalogue = t.List(t.Dict()).tag(sync=True)
+    positions = t.Dict().tag(sync=True)  # node id -> [x, y]; the layout only
+    message = t.Unicode("").tag(sync=True)
+
+    def __init__(self, studio: Studio, graph: dict[str, Any] | None = None) -> None:
+        self.studio = studio
+        catalogue = studio.client.get("models/layers")  # {"layers": [...]}
+        super().__init__(catalogue=catalogue["layers"])
+        self.observe(self._check, names=["graph"])
+        self.on_msg(self._on_request)
+        self.graph = graph or empty_graph()
+
+    def _infer(self, graph: dict[str, Any]) -> dict[str, Any]:
+        return self.studio.client.post("models/infer-shapes", {"graph": graph})
+
+    def _check(self, change: dict[str, Any]) -> None:
+        try:
+            result = self._infer(change["new"])
+        except Exception as exc:  # noqa: BLE001 - a malformed graph: shown, not raised
+            with self.hold_sync():
+                self.valid, self.shapes = False, {}
+                self.errors = [{"code": "invalid", "message": str(exc)}]
+            return
+        with self.hold_sync():
+            self.valid = bool(result.get("valid"))
+            self.shapes = result.get("shapes") or {}
+            self.errors = result.get("errors") or []
+
+    def connect(self, source: str, target: str, target_port: int | None = None) -> bool:
+        """Add the edge if the shapes fit; else leave the graph as it is and say why."""
+        edge: dict[str, Any] = {"source": source, "target": target}
+        if target_port is not None:
+            edge["target_port"] = target_port
+        candidate = {**self.graph, "edges": [*self.graph["edges"], edge]}
+        before = {(e.get("node"), e.get("code")) for e in self.errors}
+        result = self._infer(candidate)
+        new = [
+            e
+            for e in result.get("errors") or []
+            if (e.get("node"), e.get("code")) not in before and e.get("node") in (target, None, source)
+            and e.get("code") not in ("missing_input", "unreachable", "no_output", "dangling")
+        ]  # fmt: skip
+        if new:
+            self.message = f"{source} → {target} does not fit: {new[0]['message']}"
+            return False
+        self.message = ""
+        self.graph = candidate
+        return True
+
+    def _on_request(self, widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
+        if content.get("type") == "connect":
+            self.connect(content["source"], content["target"], content.get("target_port"))
