@@ -59,6 +59,12 @@ class SystemMonitor(anywidget.AnyWidget):
                     message = json.loads(ws.recv())
                     if message.get("type") == "system":
                         self.feed(message["data"])
+            except websocket.WebSocketBadStatusException as exc:
+                if 400 <= exc.status_code < 500:  # refused (bad interval, no permission): retrying cannot help
+                    self.error = _refusal(exc)
+                    return
+                self.error = f"reconnecting: {exc.status_code}"
+                self._stop.wait(1.0)
             except (OSError, websocket.WebSocketException, ValueError) as exc:
                 self.error = f"reconnecting: {exc}"
                 self._stop.wait(1.0)
@@ -66,3 +72,10 @@ class SystemMonitor(anywidget.AnyWidget):
     def close(self) -> None:
         self._stop.set()
         super().close()
+
+
+def _refusal(exc: Any) -> str:
+    try:
+        return json.loads(exc.resp_body)["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return str(exc)
