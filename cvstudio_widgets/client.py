@@ -60,8 +60,9 @@ def find_server(url: str | None = None, token: str | None = None) -> ServerInfo:
 class Client:
     """JSON calls to `<server>/cvstudio/api/<path>` with the token in the header."""
 
-    def __init__(self, url: str | None = None, token: str | None = None, timeout: float = 60):
-        self.server = find_server(url, token)
+    def __init__(self, url: str | None = None, token: str | None = None, timeout: float = 60,
+                 server: ServerInfo | None = None):  # fmt: skip
+        self.server = server or find_server(url, token)
         self.timeout = timeout
 
     def __repr__(self) -> str:

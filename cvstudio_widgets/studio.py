@@ -42,8 +42,7 @@ class Studio:
         try:
             if private:
                 raise LookupError
-            info = find_server(url, token)
-            self.client = Client(info.url, info.token)
+            self.client = Client(server=find_server(url, token))
         except LookupError:
             if private is False:
                 raise

@@ -170,12 +170,17 @@ def test_curves_buttons_pause_and_resume_a_run(studio, squares, monkeypatch):
         time.sleep(0.05)
     curves._on_button(curves, {"action": "resume"}, [])
     assert "cannot resume" in curves.error  # the server's 409, shown in the widget
-    curves._on_button(curves, {"action": "pause"}, [])
+    curves._on_button(curves, {"action": "pause", "nonce": "n1"}, [])
     assert run.wait(progress=False).info["status"] == "paused"
     deadline = time.monotonic() + 10
     while curves.status != "paused" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert curves.status == "paused"
+    curves.error = ""
+    curves._on_button(curves, {"action": "pause", "nonce": "n1"}, [])  # the page resending: acted on once
+    assert curves.error == ""
+    curves._on_button(curves, {"action": "pause", "nonce": "n2"}, [])  # a new click on a paused run
+    assert "cannot pause" in curves.error
     curves._on_button(curves, {"action": "resume"}, [])
     assert run.refresh().info["status"] in ("queued", "running")
     run.stop()

@@ -82,6 +82,7 @@ class TrainingCurves(anywidget.AnyWidget):
         self._stop = threading.Event()
         self._dirty = False
         self._sent = 0.0
+        self._handled: list[str] = []
         self.on_msg(self._on_button)
         self._thread = None
         if follow:
@@ -133,9 +134,17 @@ class TrainingCurves(anywidget.AnyWidget):
 
     # ---- buttons ------------------------------------------------------------------
     def _on_button(self, widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
-        action = content.get("action")
+        """A button click: {action, nonce}. The page resends until acknowledged, so a
+        nonce already handled is only acknowledged again."""
+        action, nonce = content.get("action"), content.get("nonce")
         if action not in ("pause", "resume", "stop"):
             return
+        if nonce is not None:
+            self.send({"ack": nonce})
+            if nonce in self._handled:
+                return
+            self._handled.append(nonce)
+            del self._handled[:-50]
         try:
             info = getattr(self.run, action)().info
             self.status = info["status"]

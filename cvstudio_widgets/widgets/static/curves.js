@@ -69,35 +69,58 @@ function render({ model, el }) {
   error.className = "cvs-error";
   el.append(head, error, charts);
 
-  function button(action, label, enabled) {
+  // the head is built once and updated in place: buttons re-created several times a
+  // second would swallow clicks
+  function button(action, label) {
     const b = document.createElement("button");
     b.textContent = label;
     b.className = `cvs-${action}`;
-    b.disabled = !enabled;
-    b.onclick = () => model.send({ action });
+    b.onclick = () => request(action);
     return b;
   }
+  // A click is sent until the kernel acknowledges it: a message can be lost while the
+  // page reconnects to its kernel; the kernel acts once per nonce.
+  let pending = null;
+  function request(action) {
+    pending = { action, nonce: `${Date.now()}-${Math.random()}` };
+    model.send(pending);
+  }
+  const retry = setInterval(() => {
+    if (!pending) return;
+    model.send(pending);
+    if (Date.now() - Number(pending.nonce.split("-")[0]) > 6000) {
+      error.textContent = "The kernel does not answer this page's buttons; reload the page, or run the cell again.";
+    }
+  }, 2000);
+  model.on("msg:custom", (msg) => {
+    if (pending && msg.ack === pending.nonce) {
+      pending = null;
+      error.textContent = model.get("error");
+    }
+  });
+  const title = document.createElement("b");
+  const status = document.createElement("span");
+  status.className = "cvs-status";
+  const progress = document.createElement("div");
+  progress.className = "cvs-progress";
+  const fill = document.createElement("div");
+  progress.append(fill);
+  const where = document.createElement("span");
+  const pause = button("pause", "Pause");
+  const resume = button("resume", "Resume");
+  const stop = button("stop", "Stop");
+  head.append(title, status, progress, where, pause, resume, stop);
 
   function drawHead() {
-    head.replaceChildren();
-    const title = document.createElement("b");
     title.textContent = model.get("title");
-    const status = document.createElement("span");
-    status.className = "cvs-status";
-    status.textContent = model.get("status");
-    const progress = document.createElement("div");
-    progress.className = "cvs-progress";
-    const fill = document.createElement("div");
+    const s = model.get("status");
+    status.textContent = s;
     const epochs = model.get("epochs") || 1;
     fill.style.width = `${Math.min(100, (100 * model.get("epoch")) / epochs)}%`;
-    progress.append(fill);
-    const where = document.createElement("span");
     where.textContent = `epoch ${model.get("epoch")}/${model.get("epochs")} · step ${model.get("step")}` + (model.get("best") ? ` · best ${model.get("best")}` : "");
-    const s = model.get("status");
-    head.append(title, status, progress, where,
-      button("pause", "Pause", s === "running"),
-      button("resume", "Resume", ["paused", "interrupted", "stopped"].includes(s)),
-      button("stop", "Stop", ["queued", "running", "paused", "interrupted"].includes(s)));
+    pause.disabled = s !== "running";
+    resume.disabled = !["paused", "interrupted", "stopped"].includes(s);
+    stop.disabled = !["queued", "running", "paused", "interrupted"].includes(s);
     error.textContent = model.get("error");
   }
 
@@ -113,6 +136,7 @@ function render({ model, el }) {
   drawCharts();
   for (const n of ["status", "epoch", "epochs", "step", "best", "error"]) model.on(`change:${n}`, drawHead);
   model.on("change:series", drawCharts);
+  return () => clearInterval(retry);
 }
 
 export default { render };

@@ -212,6 +212,10 @@ function render({ model, el }) {
         input.value = value === undefined ? "" : JSON.stringify(value);
         input.placeholder = p.default === null || p.default === undefined ? "" : JSON.stringify(p.default);
         input.onchange = () => setParam(node.id, p.name, parseValue(input.value));
+        input.onkeydown = (ev) => {
+          ev.stopPropagation(); // typing a param must not trigger notebook shortcuts
+          if (ev.key === "Enter") input.blur();
+        };
         label.append(input);
         params.append(label);
       }

@@ -1,0 +1,141 @@
+"""The widgets in a real JupyterLab, in a real Chromium (Playwright): each renders, the
+graph editor edits a graph and shows the new shapes, the curves move while a run
+trains and come back after the page reloads, and the pause button pauses the run.
+
+The kernel is the server's own, so `Studio()` finds its server through JPY_PARENT_PID."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from cvstudio_widgets.private import start_private_server
+
+from ..server.test_training import SMALL, colour_squares
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install -y chromium)")
+
+CELLS = [
+    "from cvstudio_widgets import Studio\nstudio = Studio()\nprint(studio)",
+    'ds = studio.datasets.register("squares", progress=False)\nds.preview(page_size=8)',
+    f"graph = {json.dumps(SMALL)}\neditor = studio.models.editor(graph)\neditor",
+    'model = studio.models.create("ui", graph)\n'
+    'run = studio.train(ds, model, epochs=5000, batch_size=8, log_interval=1, resources={"device": "cpu"})\n'
+    "run.curves()",
+    "studio.system(interval=0.5)",
+]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    base = tmp_path_factory.mktemp("ui")
+    root = base / "root"
+    root.mkdir()
+    colour_squares(root / "squares")
+    settings = base / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    # With comms over kernel subshells (JupyterLab 4.6's default with ipykernel 7), a
+    # reloaded page often keeps a subshell id the kernel no longer knows, and the kernel
+    # drops every widget message from that page; the README says how to turn it off
+    (settings / "kernels-settings.jupyterlab-settings").write_text(json.dumps({"commsOverSubshells": "disabled"}))
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(new_notebook(metadata={"kernelspec": kernelspec}, cells=[new_code_cell(c) for c in CELLS]),
+                   root / "ui.ipynb")  # fmt: skip
+    srv = start_private_server(
+        root,
+        data_dir=base / "data",
+        extra_args=[f"--LabApp.user_settings_dir={base / 'settings'}", f"--LabApp.workspaces_dir={base / 'ws'}"],
+        env={"CVSTUDIO_TRAINING_STEP_DELAY": "0.05", "CVSTUDIO_SERVER_URL": "", "JPY_PARENT_PID": ""},
+    )
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def page(lab):
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page.set_default_timeout(60_000)
+        page.goto(f"{lab.url}lab/tree/ui.ipynb?token={lab.token}&reset")
+        page.wait_for_selector(".jp-Notebook")
+        page.wait_for_selector("text=Python 3 (ipykernel) | Idle")
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        yield page
+        browser.close()
+
+
+def points(page) -> int:
+    counts = page.eval_on_selector_all(".cvs-curves canvas", "cs => cs.map(c => Number(c.dataset.points || 0))")
+    return sum(counts)
+
+
+def test_the_kernel_found_its_server(page):
+    page.wait_for_selector(".jp-OutputArea-output:has-text('found by JPY_PARENT_PID')")
+
+
+def test_the_preview_renders_thumbnails_with_a_full_image_on_click(page):
+    page.wait_for_function("document.querySelectorAll('.cvs-preview canvas[data-drawn=\"1\"]').length >= 8")
+    assert page.inner_text(".cvs-preview .cvs-page").startswith("page 1 of 6")
+    page.click(".cvs-preview .cvs-cell >> nth=0")
+    page.wait_for_selector(".cvs-preview .cvs-full-image[data-drawn='1']")
+    page.click(".cvs-preview button:has-text('▶')")
+    page.wait_for_selector(".cvs-preview .cvs-page:has-text('page 2 of 6')")
+
+
+def test_the_graph_editor_edits_and_shows_new_shapes(page):
+    conv = ".cvs-graph .cvs-node[data-id='conv']"
+    page.wait_for_selector(f"{conv} .cvs-shape:has-text('[1, 8, 16, 16]')")
+    assert page.inner_text(".cvs-graph .cvs-valid").startswith("✓")
+    page.click(conv)
+    field = page.locator(".cvs-graph .cvs-params input[name='out_channels']")
+    field.fill("12")
+    field.press("Enter")
+    page.wait_for_selector(f"{conv} .cvs-shape:has-text('[1, 12, 16, 16]')")
+    page.click(".cvs-graph .cvs-palette div[data-type='Dropout']")
+    page.wait_for_selector(".cvs-graph .cvs-node.cvs-bad[data-id='dropout1']")  # not connected yet
+    page.click(".cvs-graph .cvs-node[data-id='fc'] .cvs-port")
+    page.click(".cvs-graph .cvs-node[data-id='dropout1']")
+    page.wait_for_selector(".cvs-graph .cvs-node[data-id='dropout1'] .cvs-shape:has-text('[1, 2]')")
+
+
+def test_the_system_monitor_draws_sparklines(page):
+    page.wait_for_function("document.querySelectorAll('.cvs-system canvas').length >= 2")
+
+
+def test_curves_move_survive_a_reload_and_the_pause_button_pauses(page):
+    page.wait_for_selector(".cvs-curves .cvs-status:has-text('running')")
+    page.wait_for_function("[...document.querySelectorAll('.cvs-curves canvas')].some(c => c.dataset.points > 0)")
+    first = points(page)
+    deadline = time.monotonic() + 60
+    while points(page) <= first:
+        assert time.monotonic() < deadline, "the curves did not move"
+        time.sleep(0.2)
+
+    page.keyboard.press("Control+s")
+    page.wait_for_timeout(1000)
+    page.reload()
+    page.wait_for_selector(".cvs-curves .cvs-status:has-text('running')")
+    page.wait_for_function("[...document.querySelectorAll('.cvs-curves canvas')].some(c => c.dataset.points > 0)")
+    again = points(page)
+    deadline = time.monotonic() + 60
+    while points(page) <= again:
+        assert time.monotonic() < deadline, "the curves stopped moving after the reload"
+        time.sleep(0.2)
+
+    page.click(".cvs-curves button.cvs-pause")
+    page.wait_for_selector(".cvs-curves .cvs-status:has-text('paused')")
+    assert page.is_enabled(".cvs-curves button.cvs-resume")
