@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
 	$(PY) -m pip install -q -e '.[test,bench]'
+	$(PY) -m cvstudio_widgets.lab_settings $(VENV)
 	touch $(STAMP)
 
 lab: $(STAMP)

@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, each against a baseline measured in the same run.
 
 Options: `--small` runs at a tenth of the sizes (a quick check, not the README figures);
-`--only datasets|graphs|inference|training|pipeline|start` picks one group. Results go to bench/results/latest.json.
+`--only datasets|graphs|inference|training|pipeline|widgets|start` picks one group. Results go to bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .graphs import bench_graphs
 from .inference import bench_inference
 from .pipeline import bench_pipeline
 from .training import bench_training
+from .widgets import bench_widgets
 
 HERE = Path(__file__).parent
 
@@ -26,7 +27,9 @@ def main() -> None:
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--small", action="store_true", help="a tenth of the sizes")
-    parser.add_argument("--only", choices=("datasets", "start", "graphs", "inference", "training", "pipeline"))
+    parser.add_argument(
+        "--only", choices=("datasets", "start", "graphs", "inference", "training", "pipeline", "widgets")
+    )
     args = parser.parse_args()
     work = HERE / ".work"
     work.mkdir(exist_ok=True)
@@ -47,6 +50,9 @@ def main() -> None:
     if args.only in (None, "pipeline"):
         print("data pipeline", flush=True)
         results += bench_pipeline(work)
+    if args.only in (None, "widgets"):
+        print("widgets", flush=True)
+        results += bench_widgets(work)
     if args.only in (None, "start"):
         print("server start", flush=True)
         results += bench_server_start(work)

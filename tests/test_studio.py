@@ -226,3 +226,25 @@ def test_downsample_keeps_extremes_and_ends():
     assert dy.min() == pytest.approx(y.min(), abs=1e-3)
     small_x, small_y = downsample(x[:10], y[:10], 2000)
     assert len(small_x) == 10
+
+
+def test_with_no_server_to_find_studio_starts_a_private_one(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("CVSTUDIO_SERVER_URL", "CVSTUDIO_TOKEN", "JPY_PARENT_PID",
+                                                            "JUPYTERHUB_SERVICE_URL", "JUPYTERHUB_API_TOKEN")}  # fmt: skip
+    env["JUPYTER_DATA_DIR"] = str(tmp_path / "jupyter-data")  # the private server's data lands here
+    code = (
+        "from cvstudio_widgets import Studio\n"
+        "s = Studio()\n"
+        "print(repr(s)); print(s.health()['status']); print(s.private_server.process.pid)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=120, check=True).stdout.splitlines()  # fmt: skip
+    assert "a private server" in out[0] and out[1] == "ok"
+    import psutil
+
+    assert not psutil.pid_exists(int(out[2])) or psutil.Process(int(out[2])).status() == psutil.STATUS_ZOMBIE
+    assert (tmp_path / "jupyter-data" / "cvstudio" / "cvstudio.db").exists()

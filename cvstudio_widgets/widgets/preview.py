@@ -68,7 +68,8 @@ class DatasetPreview(anywidget.AnyWidget):
         self.dataset = dataset
         stats = dataset.studio.client.get(f"datasets/{dataset.id}/stats")
         self.issue_kinds = sorted(k for k, n in (stats.get("issue_counts") or {}).items() if n)
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cvstudio-thumbs")
+        # two fetchers keep the server busy; more only contend (bench/widgets.py measures it)
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cvstudio-thumbs")
         self.observe(self._reload, names=["page", "page_size", "split", "class_id", "issue"])
         self.observe(self._select, names=["selected"])
         self.observe(self._augment, names=["augment", "pipeline"])

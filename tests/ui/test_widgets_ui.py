@@ -42,10 +42,8 @@ def lab(tmp_path_factory):
     settings = base / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
-    # With comms over kernel subshells (JupyterLab 4.6's default with ipykernel 7), a
-    # reloaded page often keeps a subshell id the kernel no longer knows, and the kernel
-    # drops every widget message from that page; the README says how to turn it off
-    (settings / "kernels-settings.jupyterlab-settings").write_text(json.dumps({"commsOverSubshells": "disabled"}))
+    # kernel comms stay off subshells through the environment's overrides.json, as
+    # `make lab` writes it (cvstudio_widgets/lab_settings.py)
     kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(new_notebook(metadata={"kernelspec": kernelspec}, cells=[new_code_cell(c) for c in CELLS]),
                    root / "ui.ipynb")  # fmt: skip
