@@ -14,6 +14,9 @@ Decisions:
 - `train` returns at once with the run queued; `run.wait()` follows it.
 - Names default to something readable: the folder's name for a dataset, "<model> on
   <dataset>" for a run.
+- A notebook can be run again: registering the same folder under the same name gives the
+  dataset back, and creating a model under a taken name saves the graph as that model's
+  next version. A name taken by another folder is still an error.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from .client import Client, find_server
+from .client import Client, StudioAPIError, find_server
 from .progress import Reader, bar
 from .resources import Dataset, Model, Prediction, Run, Weight
 
@@ -212,7 +215,15 @@ class Datasets(Collection):
         body = {"name": name or local.resolve().name or "dataset", "path": where}
         if format:
             body["format"] = format
-        ds = Dataset(self.studio, self.studio.client.post("datasets", body))
+        try:
+            ds = Dataset(self.studio, self.studio.client.post("datasets", body))
+        except StudioAPIError as exc:
+            # a notebook run again: the same name for the same folder is that dataset
+            if exc.code != "name_taken":
+                raise
+            ds = self.get(body["name"])
+            if Path(ds.info["path"]).resolve() != Path(where).resolve():
+                raise
         return ds.wait(progress=progress) if wait else ds
 
     def recognize(self, path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -254,7 +265,14 @@ class Models(Collection):
         body: dict[str, Any] = {"name": name, "graph": getattr(graph, "graph", graph)}
         if description:
             body["description"] = description
-        return Model(self.studio, self.studio.client.post("models", body))
+        try:
+            return Model(self.studio, self.studio.client.post("models", body))
+        except StudioAPIError as exc:
+            # a notebook run again: the model of that name gets the graph as its next version
+            if exc.code != "name_taken":
+                raise
+            model = self.get(name)
+            return model if model.graph == body["graph"] else model.update(body["graph"])
 
     def editor(self, graph: dict[str, Any] | None = None):
         from .widgets.graph import GraphEditor

@@ -248,3 +248,21 @@ def test_with_no_server_to_find_studio_starts_a_private_one(tmp_path):
 
     assert not psutil.pid_exists(int(out[2])) or psutil.Process(int(out[2])).status() == psutil.STATUS_ZOMBIE
     assert (tmp_path / "jupyter-data" / "cvstudio" / "cvstudio.db").exists()
+
+
+def test_a_notebook_can_run_again(studio, squares, server):
+    import shutil
+
+    again = studio.datasets.register(server[1] / "root" / "squares", progress=False)
+    assert again == squares
+    other = server[1] / "root" / "other"
+    shutil.copytree(server[1] / "root" / "squares", other)
+    with pytest.raises(StudioAPIError) as err:
+        studio.datasets.register(other, name="squares", progress=False)
+    assert err.value.code == "name_taken"
+    first = studio.models.create("rerun", SMALL)
+    assert studio.models.create("rerun", SMALL).info["version"] == first.info["version"]
+    changed = {**SMALL, "nodes": [{**n, "params": {**n["params"], "out_features": 3}} if n["id"] == "fc" else n
+                                  for n in SMALL["nodes"]]}  # fmt: skip
+    again = studio.models.create("rerun", changed)
+    assert again.id == first.id and again.info["version"] == first.info["version"] + 1 and again.graph == changed
