@@ -114,6 +114,8 @@ def test_graph_editor_checks_shapes_and_refuses_edges_that_do_not_fit(studio):
     assert "does not fit" in editor.message and len(editor.graph["edges"]) == 1
     assert editor.connect("in", "conv") is True
     assert editor.shapes["conv"] == [1, 4, 14, 14]
+    assert editor.connect("flat", "conv") is False  # Conv2d takes one input
+    assert editor.connect("conv", "conv") is False and len(editor.graph["edges"]) == 2
     editor.graph = {**editor.graph, "nodes": [{**n, "params": {**n["params"], "out_channels": 6}} if n["id"] == "conv"
                                                else n for n in editor.graph["nodes"]]}  # fmt: skip
     assert editor.shapes["conv"] == [1, 6, 14, 14]

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from ..studio import Studio
 
 STATIC = Path(__file__).parent / "static"
+# errors of a graph still being drawn, which a new edge does not cause
+UNFINISHED = {"missing_input", "missing_param", "no_output", "no_input"}
 
 
 def empty_graph() -> dict[str, Any]:
@@ -64,19 +66,20 @@ class GraphEditor(anywidget.AnyWidget):
             self.errors = result.get("errors") or []
 
     def connect(self, source: str, target: str, target_port: int | None = None) -> bool:
-        """Add the edge if the shapes fit; else leave the graph as it is and say why."""
+        """Add the edge unless it brings a new error (shapes that do not fit, a second
+        input where one is taken, a cycle...); an unfinished graph (inputs or params
+        still missing) is fine. A refused edge leaves the graph as it is and says why."""
         edge: dict[str, Any] = {"source": source, "target": target}
         if target_port is not None:
             edge["target_port"] = target_port
         candidate = {**self.graph, "edges": [*self.graph["edges"], edge]}
-        before = {(e.get("node"), e.get("code")) for e in self.errors}
+        before = {(e.get("node"), e.get("edge"), e.get("code")) for e in self.errors}
         result = self._infer(candidate)
         new = [
             e
             for e in result.get("errors") or []
-            if (e.get("node"), e.get("code")) not in before and e.get("node") in (target, None, source)
-            and e.get("code") not in ("missing_input", "unreachable", "no_output", "dangling")
-        ]  # fmt: skip
+            if (e.get("node"), e.get("edge"), e.get("code")) not in before and e.get("code") not in UNFINISHED
+        ]
         if new:
             self.message = f"{source} → {target} does not fit: {new[0]['message']}"
             return False

@@ -108,6 +108,11 @@ def test_the_graph_editor_edits_and_shows_new_shapes(page):
     page.click(".cvs-graph .cvs-node[data-id='fc'] .cvs-port")
     page.click(".cvs-graph .cvs-node[data-id='dropout1']")
     page.wait_for_selector(".cvs-graph .cvs-node[data-id='dropout1'] .cvs-shape:has-text('[1, 2]')")
+    page.click(".cvs-graph .cvs-node[data-id='flat'] .cvs-port")
+    page.click(conv)  # conv already has its one input: refused, with the server's reason
+    page.wait_for_selector(".cvs-graph .cvs-message:has-text('flat → conv does not fit')")
+    page.click(".cvs-graph .cvs-palette div[data-type='Conv2d']")
+    page.wait_for_selector(".cvs-graph .cvs-node.cvs-bad[data-id='conv2d1'] .cvs-node-error:has-text('out_channels')")
 
 
 def test_the_system_monitor_draws_sparklines(page):
