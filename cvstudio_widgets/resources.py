@@ -318,17 +318,19 @@ class Run(Record):
         )
 
 
-class Stats(dict):
-    """A dataset's stats (the API's JSON) that plot themselves."""
+class Plotted(dict):
+    """The API's JSON for something that shows as a figure in a notebook."""
+
+    plot = ""  # the function of plots.py that draws it
 
     def __init__(self, data: dict[str, Any], name: str = "") -> None:
         super().__init__(data)
         self.name = name
 
     def figure(self):
-        from .plots import stats_figure
+        from . import plots
 
-        return stats_figure(self, self.name)
+        return getattr(plots, self.plot)(self, self.name)
 
     def _repr_png_(self) -> bytes:
         from .plots import png
@@ -336,23 +338,17 @@ class Stats(dict):
         return png(self.figure())
 
 
-class Evaluation(dict):
-    """A run's final evaluation that plots itself: the confusion matrix and per-class
-    scores, or per-class AP and PR curves."""
+class Stats(Plotted):
+    """A dataset's stats: class counts, size and box histograms, defects."""
 
-    def __init__(self, data: dict[str, Any], name: str = "") -> None:
-        super().__init__(data)
-        self.name = name
+    plot = "stats_figure"
 
-    def figure(self):
-        from .plots import evaluation_figure
 
-        return evaluation_figure(self, self.name)
+class Evaluation(Plotted):
+    """A run's final evaluation: the confusion matrix and per-class scores, or per-class
+    AP and PR curves."""
 
-    def _repr_png_(self) -> bytes:
-        from .plots import png
-
-        return png(self.figure())
+    plot = "evaluation_figure"
 
 
 class Prediction(dict):

@@ -3,52 +3,21 @@ the server, and how API errors reach Python."""
 
 from __future__ import annotations
 
-import os
-import secrets
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 
 from cvstudio_widgets import Client, StudioAPIError, find_server
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from cvstudio_widgets.private import start_private_server
 
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     base = tmp_path_factory.mktemp("live")
     (base / "root").mkdir()
-    port, token = _free_port(), secrets.token_hex(8)
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(base / "runtime"), NO_ALBUMENTATIONS_UPDATE="1")
-    args = [
-        sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--ServerApp.token={token}", f"--ServerApp.root_dir={base / 'root'}", f"--CVStudio.data_dir={base / 'data'}",
-        "--ServerApp.base_url=/user/x/", "--ServerApp.jpserver_extensions=jupyter_server_terminals=False",
-    ]  # fmt: skip
-    if os.geteuid() == 0:
-        args.append("--allow-root")
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/user/x/"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            req = urllib.request.Request(url + "cvstudio/api/health", headers={"Authorization": f"token {token}"})
-            urllib.request.urlopen(req, timeout=2)
-            break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
-    yield {"url": url, "token": token, "pid": proc.pid, "runtime": str(base / "runtime"), "root": base / "root"}
-    proc.terminate()
-    proc.wait(10)
+    server = start_private_server(
+        base / "root", data_dir=base / "data", base_url="/user/x/", env={"JUPYTER_RUNTIME_DIR": str(base / "runtime")}
+    )
+    yield {"url": server.url, "token": server.token, "pid": server.process.pid, "runtime": str(base / "runtime")}
+    server.stop()
 
 
 def test_explicit_server_and_json_calls(live_server):

@@ -7,11 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,41 +16,18 @@ import pytest
 from PIL import Image
 
 from cvstudio_widgets import Client
+from cvstudio_widgets.private import PrivateServer, start_private_server
 
 from .server.test_training import SMALL
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def start_server(root: Path, data: Path) -> tuple[PrivateServer, Client]:
+    server = start_private_server(root, data_dir=data, env={"CVSTUDIO_TRAINING_STEP_DELAY": "0.05"})
+    return server, Client(server.url, server.token, timeout=30)
 
 
-def start_server(root: Path, data: Path) -> tuple[subprocess.Popen, Client]:
-    port, token = _free_port(), secrets.token_hex(8)
-    args = [
-        sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", f"--CVStudio.data_dir={data}",
-        "--ServerApp.jpserver_extensions=jupyter_server_terminals=False",
-    ]  # fmt: skip
-    if os.geteuid() == 0:
-        args.append("--allow-root")
-    env = dict(os.environ, NO_ALBUMENTATIONS_UPDATE="1", CVSTUDIO_TRAINING_STEP_DELAY="0.05")
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = Client(f"http://127.0.0.1:{port}/", token, timeout=30)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            client.get("datasets")
-            return proc, client
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(20)
+def stop_server(server: PrivateServer) -> None:
+    server.stop()
 
 
 def wait_status(client: Client, run_id: int, statuses: tuple[str, ...], timeout: float = 60) -> dict:

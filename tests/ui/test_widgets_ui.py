@@ -81,6 +81,16 @@ def points(page) -> int:
     return sum(counts)
 
 
+def curves_move(page, why: str) -> None:
+    page.wait_for_selector(".cvs-curves .cvs-status:has-text('running')")
+    page.wait_for_function("[...document.querySelectorAll('.cvs-curves canvas')].some(c => c.dataset.points > 0)")
+    first = points(page)
+    deadline = time.monotonic() + 60
+    while points(page) <= first:
+        assert time.monotonic() < deadline, why
+        time.sleep(0.2)
+
+
 def test_the_kernel_found_its_server(page):
     page.wait_for_selector(".jp-OutputArea-output:has-text('found by JPY_PARENT_PID')")
 
@@ -120,25 +130,11 @@ def test_the_system_monitor_draws_sparklines(page):
 
 
 def test_curves_move_survive_a_reload_and_the_pause_button_pauses(page):
-    page.wait_for_selector(".cvs-curves .cvs-status:has-text('running')")
-    page.wait_for_function("[...document.querySelectorAll('.cvs-curves canvas')].some(c => c.dataset.points > 0)")
-    first = points(page)
-    deadline = time.monotonic() + 60
-    while points(page) <= first:
-        assert time.monotonic() < deadline, "the curves did not move"
-        time.sleep(0.2)
-
+    curves_move(page, "the curves did not move")
     page.keyboard.press("Control+s")
     page.wait_for_timeout(1000)
     page.reload()
-    page.wait_for_selector(".cvs-curves .cvs-status:has-text('running')")
-    page.wait_for_function("[...document.querySelectorAll('.cvs-curves canvas')].some(c => c.dataset.points > 0)")
-    again = points(page)
-    deadline = time.monotonic() + 60
-    while points(page) <= again:
-        assert time.monotonic() < deadline, "the curves stopped moving after the reload"
-        time.sleep(0.2)
-
+    curves_move(page, "the curves stopped moving after the reload")
     page.click(".cvs-curves button.cvs-pause")
     page.wait_for_selector(".cvs-curves .cvs-status:has-text('paused')")
     assert page.is_enabled(".cvs-curves button.cvs-resume")
