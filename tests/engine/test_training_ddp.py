@@ -124,3 +124,20 @@ def test_workers_stop_by_themselves_when_their_launcher_dies(tmp_path, data, mon
     assert not alive
     assert statuses(events(run_dir))[-1] == "stopped"
     assert (run_dir / "checkpoints" / "last.pt").exists()
+
+
+def test_a_dead_worker_fails_the_run_within_seconds(tmp_path, data, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.setenv("CVSTUDIO_TRAINING_STEP_DELAY", "0.3")
+    run_dir = tmp_path / "run"
+    write_spec(run_dir, plain_spec(*data, epochs=20))
+    executor, run = launch(run_dir, 2)
+    wait_for(lambda: max(step_losses(events(run_dir)), default=0) >= 2, timeout=120)
+    workers = [p for p in psutil.Process(run.pid).children(recursive=True) if p.environ().get("RANK") == "1"]
+    workers[0].kill()  # out of memory, say
+    started = time.monotonic()
+    finish(executor, run, timeout=30)
+    assert time.monotonic() - started < 15
+    evs = events(run_dir)
+    assert statuses(evs) == ["running", "failed"]
+    assert "remote worker" in evs[-1]["data"]["error"] or "closed" in evs[-1]["data"]["error"]
