@@ -34,7 +34,7 @@ from .client import Client, StudioAPIError, find_server
 from .progress import Reader, bar
 from .resources import Dataset, Model, Prediction, Run, Weight
 
-RUN_FIELDS = ("augmentation", "resources", "pretrained_weight_id")
+RESOURCE_KEYS = ("device", "gpus", "processes", "num_workers")
 
 
 class Studio:
@@ -83,7 +83,12 @@ class Studio:
         **hyperparameters: Any,
     ) -> Run:
         """Queue a run and return it at once. `model` is a torchvision model name or a
-        saved graph Model; keyword arguments are the API's hyperparameters."""
+        saved graph Model; keyword arguments are the API's hyperparameters, and the
+        resources (`device`, `gpus`, `processes`, `num_workers`) may be given the same way."""
+        resources = dict(resources or {})
+        for key in RESOURCE_KEYS:
+            if key in hyperparameters:
+                resources[key] = hyperparameters.pop(key)
         ds_id = dataset.id if isinstance(dataset, Dataset) else int(dataset)
         if isinstance(model, str):
             spec, label = {"source": "torchvision", "name": model}, model
@@ -99,7 +104,7 @@ class Studio:
         }
         if augmentation is not None:
             body["augmentation"] = augmentation
-        if resources is not None:
+        if resources:
             body["resources"] = resources
         if pretrained is not None:
             body["pretrained_weight_id"] = pretrained.id if isinstance(pretrained, Weight) else int(pretrained)

@@ -130,8 +130,9 @@ def test_graph_editor_checks_shapes_and_refuses_edges_that_do_not_fit(studio):
 
 def test_train_watch_evaluate_and_predict(studio, squares, server):
     model = studio.models.create("small", SMALL)
-    run = studio.train(squares, model, epochs=2, batch_size=8, lr=0.05, seed=1, resources={"device": "cpu"})
+    run = studio.train(squares, model, epochs=2, batch_size=8, lr=0.05, seed=1, device="cpu")
     assert isinstance(run, Run) and run.info["status"] == "queued" and run.name == "small on squares"
+    assert run.info["resources"]["device"] == "cpu" and "device" not in run.info["hyperparameters"]
     curves = run.curves()
     assert run.wait(progress=False).info["status"] == "completed"
     deadline = time.monotonic() + 10
