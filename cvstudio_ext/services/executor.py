@@ -10,7 +10,9 @@ reach a run it did not start:
 - `control(run_dir, action)` asks the worker to pause, stop or checkpoint now, through
   `control.json` (files, not signals, so that any platform and any cluster can carry it);
 - `kill(launch, force)` ends the whole process tree: polite (SIGTERM) first, then
-  forced (SIGKILL).
+  forced (SIGKILL);
+- `reap()`, called on every supervisor tick, collects what ended, the workers of
+  deleted runs included.
 
 A cluster executor plugs in behind the same four verbs.
 """
@@ -46,6 +48,9 @@ class Executor(Protocol):
     def control(self, run_dir: Path, action: str) -> None: ...
 
     def kill(self, launch: Launch, *, force: bool) -> None: ...
+
+    def reap(self) -> None:
+        """Collect what ended (a no-op where nothing is left to collect)."""
 
 
 def process_alive(pid: int | None, create_time: float | None) -> bool:

@@ -149,9 +149,7 @@ class Supervisor:
             live = list(s.scalars(select(Run.id).where(Run.status.in_(("running", "stopping")))))
         for run_id in live:
             self._follow(run_id)
-        reap = getattr(self.executor, "reap", None)
-        if reap is not None:
-            reap()
+        self.executor.reap()
         self._start_queued()
 
     def _follow(self, run_id: int) -> None:
