@@ -120,7 +120,7 @@ class LocalProcessExecutor:
     def status(self, launch: Launch) -> Literal["running", "exited"]:
         child = self._children.get(launch.pid or 0)
         if child is not None and child.poll() is not None:
-            del self._children[child.pid]  # reaped: no zombie is left behind
+            self._children.pop(child.pid, None)  # reaped: no zombie is left behind (pop: threads share this)
             return "exited"
         return "running" if process_alive(launch.pid, launch.create_time) else "exited"
 
@@ -148,4 +148,4 @@ class LocalProcessExecutor:
         """Collect children that ended (those of deleted runs too)."""
         for pid, child in list(self._children.items()):
             if child.poll() is not None:
-                del self._children[pid]
+                self._children.pop(pid, None)
