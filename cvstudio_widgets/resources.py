@@ -249,12 +249,19 @@ class Run(Record):
                 time.sleep(1.0)
                 continue
             ws.settimeout(1.0)
+            idle = 0
             try:
                 while stop is None or not stop.is_set():
                     try:
                         event = json.loads(ws.recv())
                     except websocket.WebSocketTimeoutException:
+                        idle += 1
+                        # a run can end without a last event of its own (the server marks it
+                        # interrupted at a restart): a quiet socket asks how the run stands
+                        if idle % 5 == 0 and self.refresh().info["status"] in TERMINAL:
+                            return
                         continue
+                    idle = 0
                     last = event["seq"]
                     yield event
                     if event["type"] == "status" and event["data"].get("status") in TERMINAL:
