@@ -89,18 +89,24 @@ def test_all_processes_pause_at_the_same_step_and_resume(tmp_path, data, monkeyp
     assert sorted(step_losses(evs)) == list(range(1, 10))
 
 
-def test_kill_reaches_every_process_of_the_run(tmp_path, data, monkeypatch):
+def long_run(tmp_path: Path, data, monkeypatch, steps: int) -> tuple[Path, LocalProcessExecutor, Launch]:
+    """A slow two-process run, once it has done `steps` steps."""
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    monkeypatch.setenv("CVSTUDIO_TRAINING_STEP_DELAY", "0.5")
+    monkeypatch.setenv("CVSTUDIO_TRAINING_STEP_DELAY", "0.3")
     run_dir = tmp_path / "run"
     write_spec(run_dir, plain_spec(*data, epochs=20))
     executor, run = launch(run_dir, 2)
-    wait_for(lambda: max(step_losses(events(run_dir)), default=0) >= 1, timeout=120)
+    wait_for(lambda: max(step_losses(events(run_dir)), default=0) >= steps, timeout=120)
+    return run_dir, executor, run
+
+
+def test_kill_reaches_every_process_of_the_run(tmp_path, data, monkeypatch):
+    _, executor, run = long_run(tmp_path, data, monkeypatch, 1)
     tree = psutil.Process(run.pid).children(recursive=True)
     workers = [p for p in tree if "cvstudio_ext.engine.training.worker" in " ".join(p.cmdline())]
     assert len(workers) == 2 and all(p.pid != run.pid for p in workers)
     executor.kill(run, force=True)
-    gone, alive = psutil.wait_procs(workers, timeout=10)
+    _, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive
     assert executor.status(run) == "exited"
 
@@ -112,27 +118,17 @@ def test_the_command_is_torchrun_only_for_several_processes(tmp_path):
 
 
 def test_workers_stop_by_themselves_when_their_launcher_dies(tmp_path, data, monkeypatch):
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    monkeypatch.setenv("CVSTUDIO_TRAINING_STEP_DELAY", "0.3")
-    run_dir = tmp_path / "run"
-    write_spec(run_dir, plain_spec(*data, epochs=20))
-    _, run = launch(run_dir, 2)
-    wait_for(lambda: max(step_losses(events(run_dir)), default=0) >= 1, timeout=120)
+    run_dir, _, run = long_run(tmp_path, data, monkeypatch, 1)
     workers = psutil.Process(run.pid).children(recursive=True)
     psutil.Process(run.pid).kill()  # torch.distributed.run alone; its workers sit in sessions of their own
-    gone, alive = psutil.wait_procs(workers, timeout=20)
+    _, alive = psutil.wait_procs(workers, timeout=20)
     assert not alive
     assert statuses(events(run_dir))[-1] == "stopped"
     assert (run_dir / "checkpoints" / "last.pt").exists()
 
 
 def test_a_dead_worker_fails_the_run_within_seconds(tmp_path, data, monkeypatch):
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    monkeypatch.setenv("CVSTUDIO_TRAINING_STEP_DELAY", "0.3")
-    run_dir = tmp_path / "run"
-    write_spec(run_dir, plain_spec(*data, epochs=20))
-    executor, run = launch(run_dir, 2)
-    wait_for(lambda: max(step_losses(events(run_dir)), default=0) >= 2, timeout=120)
+    run_dir, executor, run = long_run(tmp_path, data, monkeypatch, 2)
     workers = [p for p in psutil.Process(run.pid).children(recursive=True) if p.environ().get("RANK") == "1"]
     workers[0].kill()  # out of memory, say
     started = time.monotonic()
