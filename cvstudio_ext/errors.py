@@ -58,6 +58,13 @@ class Invalid(StudioError):
     code = "invalid"
 
 
+class InsufficientStorage(StudioError):
+    """The disk under the data directory is full: nothing was kept of what was being written."""
+
+    status = 507
+    code = "insufficient_storage"
+
+
 class Unavailable(StudioError):
     status = 503
     code = "unavailable"

@@ -64,6 +64,7 @@ class Client:
                  server: ServerInfo | None = None):  # fmt: skip
         self.server = server or find_server(url, token)
         self.timeout = timeout
+        self._max_upload_size: int | None = None
 
     def __repr__(self) -> str:
         return f"Client({self.server.url!r}, found by {self.server.source})"
@@ -121,8 +122,26 @@ class Client:
         return self.request("DELETE", path, params=params)
 
     def upload(self, path: str, file: BinaryIO, length: int, content_type: str, **params: Any) -> Any:
-        """POST a file as the raw, streamed request body (the API's upload convention)."""
+        """POST a file as the raw, streamed request body (the API's upload convention).
+
+        A file over the server's limit is refused here, before a byte is sent: the server
+        would refuse it too, and an HTTP client still sending a large body often sees the
+        connection close instead of the answer."""
+        limit = self.max_upload_size()
+        if limit and length > limit:
+            raise StudioAPIError(
+                413,
+                "upload_too_large",
+                f"The file is {length} bytes and the server takes uploads of at most {limit} bytes; "
+                "ask its admin to raise c.CVStudio.max_upload_size, or send a smaller file.",
+            )
         return self.request("POST", path, params=params, data=file, content_type=content_type, length=length)
+
+    def max_upload_size(self) -> int:
+        """The server's upload limit from `health` (0 for a server that does not say)."""
+        if self._max_upload_size is None:
+            self._max_upload_size = int(self.get("health").get("max_upload_size") or 0)
+        return self._max_upload_size
 
     def socket(self, path: str, **params: Any):
         """A connected WebSocket (websocket-client) to `<server>/cvstudio/api/<path>`."""

@@ -4,6 +4,7 @@ parsing with pydantic, and blocking work kept off the event loop."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
 import getpass
 import json
@@ -21,9 +22,11 @@ from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvi
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import OperationalError
 from tornado import web
 
-from ..errors import BadRequest, Invalid, NotFound, StudioError, Unavailable, Unsupported
+from ..errors import BadRequest, InsufficientStorage, Invalid, NotFound, StudioError, Unavailable, Unsupported
+from . import json_gate
 
 _ANONYMOUS_PROVIDERS = (IdentityProvider, PasswordIdentityProvider)
 LOCAL_OWNER = getpass.getuser()
@@ -45,7 +48,9 @@ STATUS_CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid",
+    426: "upgrade_required",
     503: "unavailable",
+    507: "insufficient_storage",
 }
 
 
@@ -58,10 +63,11 @@ class Op:
     query: type[BaseModel] | None = None
     status: int = 200
     returns: str = "JSON"
-    request_media: str | None = None
+    request_media: tuple[str, ...] = ()
     response_media: str = "application/json"
     errors: tuple[int, ...] = ()
     tags: list[str] = field(default_factory=list)
+    location: bool = False  # the answer's Location header names what was created
 
 
 class Page(BaseModel):
@@ -69,7 +75,7 @@ class Page(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    offset: int = Field(0, ge=0, description="How many items to skip.")
+    offset: int = Field(0, ge=0, le=MAX_ID, description="How many items to skip (at most 2^53).")
     limit: int = Field(50, ge=1, le=500, description="How many items to return (at most 500).")
 
 
@@ -100,6 +106,24 @@ def check_name(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("the name must not contain control characters")
     return value
+
+
+def studio_error_for(e: BaseException) -> BaseException:
+    """The API error a low-level failure stands for: a full disk is 507, a database that
+    stayed locked past its busy timeout is 503; anything else is left as it is."""
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return InsufficientStorage(
+            "The disk under CV Studio's data directory is full; free space and try again.", code="disk_full"
+        )
+    if isinstance(e, OperationalError):
+        text = str(e.orig).lower()
+        if "disk is full" in text or "disk full" in text:
+            return InsufficientStorage(
+                "The disk under CV Studio's database is full; free space and try again.", code="disk_full"
+            )
+        if "database is locked" in text or "database table is locked" in text:
+            return Unavailable("The database is busy; try again in a moment.", code="database_busy")
+    return e
 
 
 class Strict(BaseModel):
@@ -146,11 +170,12 @@ class CVStudioHandler(ExtensionHandlerMixin, APIHandler):
 
     # ---- errors ------------------------------------------------------------------
     def _handle_request_exception(self, e: BaseException) -> None:
+        e = studio_error_for(e)
         if isinstance(e, StudioError):
             if self._finished:
                 return
             self.log.info("%s %s -> %s %s", self.request.method, self.request.path, e.status, e.message)
-            self.send_error(e.status, exc_info=sys.exc_info())
+            self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
             return
         if isinstance(e, ValidationError):
             self.send_error(422, exc_info=sys.exc_info())
@@ -184,19 +209,17 @@ class CVStudioHandler(ExtensionHandlerMixin, APIHandler):
 
     # ---- requests ----------------------------------------------------------------
     def parse_body(self, model: type[M]) -> M:
+        """The body through the JSON gate, then the model in strict mode: `0` is no `false`."""
         ctype = self.request.headers.get("Content-Type", "application/json").split(";")[0].strip().lower()
         if ctype not in ("application/json", "text/plain", ""):
             raise Unsupported(
                 f"Send JSON with Content-Type: application/json, not {ctype}.", code="unsupported_media_type"
             )
-        try:
-            raw = json.loads(self.request.body or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BadRequest(f"The body is not valid JSON ({exc}); send a JSON object.", code="invalid_json") from None
+        raw = json_gate.load(self.request.body or b"null")
         if not isinstance(raw, dict):
             raise BadRequest("The body must be a JSON object.", code="invalid_json")
         try:
-            return model.model_validate(raw)
+            return model.model_validate(raw, strict=True)
         except ValidationError as exc:
             raise Invalid(
                 validation_message(exc, "request"), code="validation_error", details=_validation_details(exc)
@@ -222,6 +245,11 @@ class CVStudioHandler(ExtensionHandlerMixin, APIHandler):
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.finish(orjson.dumps(data))
+
+    def created(self, data: Any, path: str, status: int = 201) -> None:
+        """Reply with what was created and where it lives from now on (`path` under the API)."""
+        self.set_header("Location", f"{self.base_url}{API}/{path}")
+        self.reply(data, status)
 
 
 class NotFoundHandler(CVStudioHandler):

@@ -103,6 +103,7 @@ class DatasetsHandler(CVStudioHandler):
             status=202,
             tags=["datasets"],
             errors=(400, 403, 409, 415, 422),
+            location=True,
         ),
     }
 
@@ -127,7 +128,7 @@ class DatasetsHandler(CVStudioHandler):
     async def post(self) -> None:
         body = self.parse_body(RegisterBody)
         row = await self.call(self.services.datasets.register, self.owner, body.name, body.path, body.format)
-        self.reply(row, 202)
+        self.created(row, f"datasets/{row['id']}", 202)
 
 
 class DatasetHandler(CVStudioHandler):
@@ -195,7 +196,7 @@ class ImageHandler(CVStudioHandler):
             query=ImageQuery,
             response_media="image/*",
             tags=["datasets"],
-            errors=(404, 422),
+            errors=(304, 404, 422, 507),
         )
     }
 
@@ -262,9 +263,10 @@ class UploadHandler(StreamingUploadHandler):
             "Upload a zip archive of a dataset; it is unpacked safely and indexed in the background",
             query=UploadQuery,
             status=202,
-            request_media="application/zip",
+            request_media=("application/zip", "application/octet-stream"),
             tags=["datasets"],
-            errors=(400, 403, 409, 413, 415, 422),
+            errors=(400, 403, 409, 413, 415, 422, 507),
+            location=True,
         )
     }
     media_types = ("application/zip", "application/octet-stream", "application/x-zip-compressed")
@@ -280,7 +282,7 @@ class UploadHandler(StreamingUploadHandler):
     async def post(self) -> None:
         name = self.received_file()
         row = await self.call(self.services.datasets.upload, self.owner, self.query.name, self.query.format, name)
-        self.reply(row, 202)
+        self.created(row, f"datasets/{row['id']}", 202)
 
 
 ROUTES = [

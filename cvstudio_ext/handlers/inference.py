@@ -89,7 +89,7 @@ class PredictImageHandler(CVStudioHandler):
         "post": Op(
             "Predict an uploaded image (multipart form, field `file`), with an overlay PNG when asked",
             query=PredictImageQuery,
-            request_media="multipart/form-data",
+            request_media=("multipart/form-data",),
             tags=["inference"],
             errors=(400, 404, 413, 415, 422),
         )
@@ -124,6 +124,7 @@ class BatchHandler(CVStudioHandler):
             status=202,
             tags=["inference"],
             errors=(400, 403, 404, 422),
+            location=True,
         )
     }
 
@@ -139,7 +140,7 @@ class BatchHandler(CVStudioHandler):
             split=b.split,
             paths=b.paths,
         )
-        self.reply(job, 202)
+        self.created(job, f"inference/jobs/{job['job_id']}", 202)
 
 
 class JobHandler(CVStudioHandler):

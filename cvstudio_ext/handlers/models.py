@@ -133,6 +133,7 @@ class ModelsHandler(CVStudioHandler):
             status=201,
             tags=["models"],
             errors=(400, 409, 422),
+            location=True,
         ),
     }
 
@@ -146,9 +147,8 @@ class ModelsHandler(CVStudioHandler):
     @authorized
     async def post(self) -> None:
         body = self.parse_body(CreateBody)
-        self.reply(
-            await self.call(self.services.models.create, self.owner, body.name, body.description, body.graph), 201
-        )
+        model = await self.call(self.services.models.create, self.owner, body.name, body.description, body.graph)
+        self.created(model, f"models/{model['id']}")
 
 
 class ModelHandler(CVStudioHandler):

@@ -57,9 +57,36 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     ]
 
 
+def _media_schema(media: str) -> dict[str, Any]:
+    if media == "multipart/form-data":
+        return {
+            "type": "object",
+            "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary"}},
+        }
+    return {"type": "string", "format": "binary"}
+
+
+def error_codes(op: Op, params: list[str]) -> set[int]:
+    """Every status an operation can answer besides success: those its parts imply
+    (auth, a path id, a query, a body, an upload, a socket) and those it names itself."""
+    codes = {403, 503, *op.errors}
+    if params:
+        codes.add(404)
+    if op.query is not None:
+        codes.add(422)
+    if op.body is not None or op.request_media:
+        codes |= {400, 413, 415, 422}
+    if op.status == 101:
+        codes.add(426)
+    return codes
+
+
 def _operation(op: Op, params: list[str], components: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"summary": op.summary, "tags": op.tags}
-    parameters = [{"name": p, "in": "path", "required": True, "schema": {"type": "integer"}} for p in params]
+    parameters = [
+        {"name": p, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}} for p in params
+    ]
     if op.query is not None:
         parameters += _query_parameters(op.query)
     if parameters:
@@ -72,7 +99,7 @@ def _operation(op: Op, params: list[str], components: dict[str, Any]) -> dict[st
     elif op.request_media:
         out["requestBody"] = {
             "required": True,
-            "content": {op.request_media: {"schema": {"type": "string", "format": "binary"}}},
+            "content": {media: {"schema": _media_schema(media)} for media in op.request_media},
         }
     ok: dict[str, Any] = {"description": op.returns}
     if op.status != 204:
@@ -81,8 +108,15 @@ def _operation(op: Op, params: list[str], components: dict[str, Any]) -> dict[st
                 "schema": {} if op.response_media == "application/json" else {"type": "string", "format": "binary"}
             }
         }
+    if op.location:
+        ok["headers"] = {
+            "Location": {"description": "The URL of what was created.", "schema": {"type": "string"}},
+        }
     responses: dict[str, Any] = {str(op.status): ok}
-    for code in sorted({403, *op.errors}):
+    for code in sorted(error_codes(op, params)):
+        if code == 304:
+            responses["304"] = {"description": "Not modified: the ETag sent in If-None-Match still holds"}
+            continue
         responses[str(code)] = {
             "description": "Error",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

@@ -12,7 +12,13 @@ from pydantic import BaseModel, ValidationError
 from tornado import web
 from tornado.websocket import WebSocketHandler
 
-from .base import CVStudioHandler, validation_message
+from ..errors import StudioError
+from .base import CVStudioHandler, studio_error_for, validation_message
+
+
+class UpgradeRequired(StudioError):
+    status = 426
+    code = "upgrade_required"
 
 
 class CVStudioSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
@@ -31,6 +37,8 @@ class CVStudioSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             allowed = await allowed
         if not allowed:
             raise web.HTTPError(403, self.refusal)
+        if self.request.headers.get("Upgrade", "").lower() != "websocket":
+            raise UpgradeRequired(f"{self.request.path} is a WebSocket; open it with Upgrade: websocket.")
         try:
             self.query: Any = self.query_model.model_validate(
                 {k: self.get_query_argument(k) for k in self.request.query_arguments}
@@ -38,6 +46,14 @@ class CVStudioSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         except ValidationError as exc:
             raise web.HTTPError(422, validation_message(exc, "query parameter")) from None
         self.services = await self.settings["cvstudio_services"].get()
+
+    def _handle_request_exception(self, e: BaseException) -> None:
+        e = studio_error_for(e)
+        if isinstance(e, StudioError):  # before the upgrade: the API's JSON error, not a 500
+            if not self._finished:
+                self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
+            return
+        super()._handle_request_exception(e)
 
     def on_message(self, message: str | bytes) -> None:
         """These sockets only speak; anything sent to them is ignored."""

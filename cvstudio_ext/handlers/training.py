@@ -34,10 +34,10 @@ class Hyperparameters(Strict):
     momentum: float = Field(0.9, ge=0, le=1)
     weight_decay: float | None = Field(None, ge=0, le=10)
     scheduler: Literal["cosine", "step", "none"] = "cosine"
-    warmup_epochs: float = Field(0, ge=0)
+    warmup_epochs: float = Field(0, ge=0, le=10_000)
     image_size: int | None = Field(None, ge=8, le=4096)
     amp: bool | None = Field(None, description="Mixed precision; default on for CUDA (bf16), never on the CPU.")
-    early_stopping_patience: int = Field(0, ge=0)
+    early_stopping_patience: int = Field(0, ge=0, le=10_000)
     seed: int = Field(42, ge=0, lt=2**31)
     val_fraction: float = Field(0.2, ge=0, le=0.9)
     log_interval: int = Field(10, ge=1, le=100_000, description="A train_loss record every N steps.")
@@ -54,6 +54,9 @@ class Resources(Strict):
 
 class RunBody(Strict):
     name: str = Field(min_length=1, max_length=255)
+    task: Literal["classification", "detection"] | None = Field(
+        None, description="Optional; when given it must be the dataset's task (422 otherwise)."
+    )
     dataset_id: int = Field(ge=0, lt=MAX_ID)
     model: Annotated[TorchvisionModel | GraphModelRef, Field(discriminator="source")]
     hyperparameters: Hyperparameters = Hyperparameters()
@@ -75,19 +78,26 @@ class ControlBody(Strict):
 
 class MetricsQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    since_step: int | None = Field(None, ge=0)
+    since_step: int | None = Field(None, ge=0, le=MAX_ID)
 
 
 class LogsQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_ID)
     limit: int = Field(200, ge=1, le=5000)
 
 
 class RunsHandler(CVStudioHandler):
     doc = {
         "get": Op("List your runs", query=RunListQuery, tags=["training"], errors=(422,)),
-        "post": Op("Queue a training run", body=RunBody, status=201, tags=["training"], errors=(400, 404, 409, 422)),
+        "post": Op(
+            "Queue a training run",
+            body=RunBody,
+            status=201,
+            tags=["training"],
+            errors=(400, 404, 409, 422),
+            location=True,
+        ),
     }
 
     @web.authenticated
@@ -106,6 +116,7 @@ class RunsHandler(CVStudioHandler):
             self.services.training.create,
             self.owner,
             name=b.name,
+            task=b.task,
             dataset_id=b.dataset_id,
             model=b.model.model_dump(),
             hyperparameters=b.hyperparameters.model_dump(exclude_none=True),
@@ -113,7 +124,7 @@ class RunsHandler(CVStudioHandler):
             resources=b.resources.model_dump(),
             pretrained_weight_id=b.pretrained_weight_id,
         )
-        self.reply(run, 201)
+        self.created(run, f"training/{run['id']}")
 
 
 class RunHandler(CVStudioHandler):
@@ -208,7 +219,7 @@ class EvaluationHandler(CVStudioHandler):
 
 class SinceQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    since: int = Field(0, ge=0)
+    since: int = Field(0, ge=0, le=MAX_ID)
 
 
 class RunSocket(CVStudioSocket):

@@ -95,9 +95,10 @@ class WeightUploadHandler(StreamingUploadHandler):
             "it is opened without running code and checked against the architecture and classes",
             query=WeightUploadQuery,
             status=201,
-            request_media="application/octet-stream",
+            request_media=("application/octet-stream",),
+            location=True,
             tags=["weights"],
-            errors=(400, 403, 413, 415, 422),
+            errors=(400, 403, 413, 415, 422, 507),
         )
     }
     query_model = WeightUploadQuery
@@ -118,7 +119,7 @@ class WeightUploadHandler(StreamingUploadHandler):
             input_size=q.size(),
             source=Path(path),
         )
-        self.reply(row, 201)
+        self.created(row, f"weights/{row['id']}")
 
 
 class WeightHandler(CVStudioHandler):

@@ -34,9 +34,10 @@ def gpu_count() -> int:
 
 
 class SystemService:
-    def __init__(self, data_dir: Path, run_counts: Callable[[], dict[str, int]]):
+    def __init__(self, data_dir: Path, run_counts: Callable[[], dict[str, int]], max_upload_size: int = 0):
         self.data_dir = data_dir
         self.run_counts = run_counts
+        self.max_upload_size = max_upload_size
 
     def snapshot(self) -> dict[str, Any]:
         """CPU, memory, the data directory's disk, GPUs, and how many runs run or wait."""
@@ -52,4 +53,5 @@ class SystemService:
             "torch": _package_version("torch"),
             "cuda": gpus > 0,
             "gpus": gpus,
+            "max_upload_size": self.max_upload_size,  # clients refuse a larger file before sending it
         }

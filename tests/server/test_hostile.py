@@ -1,0 +1,168 @@
+"""What a hostile client sent, and what must hold after it: a clear 4xx, and nothing stored
+that a later request could fail to serve (the cases schemathesis found, and their kin)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cvstudio_ext.handlers.base import studio_error_for
+from cvstudio_ext.handlers.json_gate import MAX_DEPTH
+
+from .test_training import SMALL, setup
+
+HUGE = 11161103754368468910080  # past 64 bits: orjson reads it as a float, the store cannot serialize it
+
+
+def graph_with(value_json: str) -> bytes:
+    """A model body whose Conv2d `out_channels` is the given JSON literal, verbatim."""
+    body = json.dumps({"name": "poison", "graph": SMALL}).replace('"out_channels": 8', f'"out_channels": {value_json}')
+    assert value_json in body
+    return body.encode()
+
+
+async def post_raw(api, path: str, raw: bytes, method: str = "POST"):
+    return await api.request(method, path, raw=raw, headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize(
+    "literal, status",
+    [
+        (str(HUGE), 422),
+        (str(2**64 - 1), 422),  # orjson keeps this one an int; it still does not fit int64
+        (str(-(2**63) - 1), 422),
+        ("NaN", 400),
+        ("Infinity", 400),
+        ("1e400", 400),
+    ],
+)
+async def test_numbers_past_64_bits_or_not_finite_are_refused_and_the_list_still_serves(api, literal, status):
+    r = await post_raw(api, "models", graph_with(literal))
+    assert r.code == status, r
+    assert r.json["error"]["code"] in ("number_out_of_range", "invalid_json")
+    assert "64 bits" in r.json["error"]["message"] or "JSON" in r.json["error"]["message"]
+    listed = await api.get("models")
+    assert listed.code == 200 and listed.json["total"] == 0, listed
+
+
+async def test_a_fitting_int64_is_stored_and_served_back(api):
+    r = await post_raw(api, "models", graph_with(str(2**63 - 1)))
+    assert r.code == 201, r
+    listed = await api.get("models")
+    assert listed.code == 200
+    conv = next(n for n in listed.json["items"][0]["graph"]["nodes"] if n["id"] == "conv")
+    assert conv["params"]["out_channels"] == 2**63 - 1
+    assert listed.json["items"][0]["valid"] is False  # stored as a draft: no layer has that many channels
+
+
+async def test_a_big_float_that_is_written_as_a_float_is_still_a_float(api):
+    r = await post_raw(api, "models/validate", graph_with("1.5e30").replace(b'"name": "poison", ', b""))
+    assert r.code == 200, r
+    assert r.json["valid"] is False
+
+
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        (b'{"name": "\\ud800", "graph": {}}', "invalid_json"),  # a lone surrogate
+        (b'{"name": "\xff\xfe", "graph": {}}', "invalid_json"),  # not UTF-8
+        (b'{"name": "a", "graph": {}', "invalid_json"),  # cut short
+        (b"[" * 5000 + b"]" * 5000, "invalid_json"),  # past any parser's stack
+    ],
+)
+async def test_malformed_bodies_are_400(api, raw, code):
+    r = await post_raw(api, "models", raw)
+    assert r.code == 400, r
+    assert r.json["error"]["code"] == code
+
+
+async def test_nesting_and_nul_are_422_naming_where(api):
+    deep = {"a": 1}
+    for _ in range(MAX_DEPTH + 1):
+        deep = {"x": deep}
+    r = await api.post("models/validate", {"graph": deep})
+    assert r.code == 422 and r.json["error"]["code"] == "too_deep", r
+    assert r.json["error"]["message"].startswith("body.graph.x")
+    r = await api.post("models", {"name": "nul\u0000name", "graph": SMALL})
+    assert r.code == 422 and r.json["error"]["code"] == "invalid_string", r
+    assert "body.name" in r.json["error"]["message"]
+
+
+@pytest.mark.parametrize("path", ["datasets", "weights", "models", "training"])
+async def test_offsets_past_2_53_are_422_not_an_overflow(api, path):
+    r = await api.get(path, params={"offset": str(30283387475569437527233874005852160)})
+    assert r.code == 422, r
+    assert r.json["error"]["details"][0]["field"] == "offset"
+    assert (await api.get(path, params={"offset": str(2**53)})).json["items"] == []
+
+
+async def test_config_takes_booleans_only_as_booleans(api):
+    put = await api.put("config", {"show_annotations": 0})
+    assert put.code == 422, put
+    assert put.json["error"]["details"][0]["field"] == "show_annotations"
+    assert (await api.put("config", {"default_epochs": "10"})).code == 422
+    ok = await api.put("config", {"show_annotations": False, "default_epochs": 3})
+    assert ok.code == 200 and ok.json["show_annotations"] is False and ok.json["default_epochs"] == 3
+
+
+async def test_a_run_may_name_its_task_when_it_matches_the_dataset(api, jp_root_dir):
+    ds, model = await setup(api, jp_root_dir)
+    body = {
+        "name": "r",
+        "dataset_id": ds["id"],
+        "model": {"source": "graph", "model_id": model["id"]},
+        "hyperparameters": {"epochs": 1, "batch_size": 8},
+        "resources": {"device": "cpu"},
+    }
+    wrong = await api.post("training", {**body, "task": "detection"})
+    assert wrong.code == 422 and wrong.json["error"]["code"] == "task_mismatch", wrong
+    assert (await api.get("training")).json["total"] == 0
+    right = await api.post("training", {**body, "task": "classification"})
+    assert right.code == 201, right
+    assert right.headers["Location"].endswith(f"/cvstudio/api/training/{right.json['id']}")
+    assert (await api.delete(f"training/{right.json['id']}")).code == 204
+
+
+async def test_a_path_name_past_the_file_system_limit_is_422(api):
+    r = await api.post("datasets", {"name": "long", "path": "x" * 300})
+    assert r.code == 422 and r.json["error"]["code"] == "invalid_path", r
+
+
+@pytest.mark.parametrize("path", ["ws/system", "ws/training/1", "ws/training/0"])
+async def test_a_socket_opened_as_plain_http_is_426_json(api, path):
+    r = await api.get(path, params={"since": "1"})
+    assert r.code == 426, r
+    assert r.headers["Content-Type"].startswith("application/json")
+    assert r.json["error"]["code"] == "upgrade_required"
+
+
+async def test_openapi_documents_every_status_a_route_answers(api):
+    doc = (await api.get("openapi.json")).json
+    paths = doc["paths"]
+    assert "422" in paths["/cvstudio/api/datasets/{dataset_id}"]["delete"]["responses"]
+    for path, item in paths.items():
+        for method, op in item.items():
+            codes = set(op["responses"])
+            assert {"403", "503"} <= codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+            if "requestBody" in op:
+                assert {"400", "413", "415", "422"} <= codes, (method, path)
+    upload = paths["/cvstudio/api/datasets/upload"]["post"]
+    assert set(upload["requestBody"]["content"]) == {"application/zip", "application/octet-stream"}
+    assert "Location" in upload["responses"]["202"]["headers"]
+    assert "426" in paths["/cvstudio/api/ws/system"]["get"]["responses"]
+
+
+def test_low_level_failures_map_to_api_errors():
+    import errno
+
+    from sqlalchemy.exc import OperationalError
+
+    full = studio_error_for(OSError(errno.ENOSPC, "No space left on device"))
+    assert full.status == 507 and full.code == "disk_full"
+    locked = studio_error_for(OperationalError("UPDATE", {}, Exception("database is locked")))
+    assert locked.status == 503 and locked.code == "database_busy"
+    other = ValueError("x")
+    assert studio_error_for(other) is other
