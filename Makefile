@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export NO_ALBUMENTATIONS_UPDATE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv lab test bench clean
+.PHONY: venv lab test bench fuzz clean
 
 venv: $(STAMP)
 
@@ -28,6 +28,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
+
+# schemathesis against a seeded live server for FUZZ_SECONDS (default 900) with FUZZ_SEED
+fuzz: $(STAMP)
+	$(PY) -m tests.fuzzing $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -244,7 +244,11 @@ class CVStudioHandler(ExtensionHandlerMixin, APIHandler):
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
-        self.finish(orjson.dumps(data))
+        try:
+            body = orjson.dumps(data)
+        except TypeError:  # a computed count past 64 bits (FLOPs of an absurd graph): send it as a float
+            body = orjson.dumps(json_gate.fit_int64(data))
+        self.finish(body)
 
     def created(self, data: Any, path: str, status: int = 201) -> None:
         """Reply with what was created and where it lives from now on (`path` under the API)."""

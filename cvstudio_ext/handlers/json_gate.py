@@ -72,6 +72,17 @@ def _has_huge_float(value: Any) -> bool:
     return huge
 
 
+def fit_int64(value: Any) -> Any:
+    """`value` with every integer past 64 bits as a float, so that orjson can write it."""
+    if isinstance(value, dict):
+        return {k: fit_int64(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [fit_int64(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+        return float(value)
+    return value
+
+
 def _int64(literal: str) -> int:
     number = int(literal)
     if not INT64_MIN <= number <= INT64_MAX:

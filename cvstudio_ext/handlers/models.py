@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from jupyter_server.auth.decorator import authorized
 from pydantic import Field, field_validator, model_validator
 from tornado import web
@@ -13,8 +14,20 @@ from .base import API, CVStudioHandler, Op, Page, Strict, check_name, path_id
 GRAPH_DOC = 'A graph: {"nodes": [{"id", "type", "params"}], "edges": [{"source", "target", "target_port"?}]}.'
 
 
+MAX_GRAPH_BYTES = 4 << 20  # 2,000 nodes and 10,000 edges take well under 1 MiB
+
+
+def check_graph_size(graph: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored graph is served with every model list: it may not be arbitrarily large."""
+    if graph is not None and len(orjson.dumps(graph)) > MAX_GRAPH_BYTES:
+        raise ValueError(f"the graph is larger than {MAX_GRAPH_BYTES} bytes of JSON")
+    return graph
+
+
 class GraphBody(Strict):
     graph: dict[str, Any] = Field(description=GRAPH_DOC)
+
+    _graph = field_validator("graph")(check_graph_size)
 
 
 class ShapesBody(GraphBody):
@@ -31,6 +44,7 @@ class CreateBody(Strict):
     graph: dict[str, Any] = Field(description=GRAPH_DOC)
 
     _name = field_validator("name")(check_name)
+    _graph = field_validator("graph")(check_graph_size)
 
 
 class UpdateBody(Strict):
@@ -39,6 +53,7 @@ class UpdateBody(Strict):
     graph: dict[str, Any] | None = Field(None, description=GRAPH_DOC)
 
     _name = field_validator("name")(lambda v: None if v is None else check_name(v))
+    _graph = field_validator("graph")(check_graph_size)
 
     @model_validator(mode="after")
     def _something(self) -> UpdateBody:

@@ -37,14 +37,14 @@ class CVStudioSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
             allowed = await allowed
         if not allowed:
             raise web.HTTPError(403, self.refusal)
-        if self.request.headers.get("Upgrade", "").lower() != "websocket":
-            raise UpgradeRequired(f"{self.request.path} is a WebSocket; open it with Upgrade: websocket.")
         try:
             self.query: Any = self.query_model.model_validate(
                 {k: self.get_query_argument(k) for k in self.request.query_arguments}
             )
         except ValidationError as exc:
             raise web.HTTPError(422, validation_message(exc, "query parameter")) from None
+        if self.request.headers.get("Upgrade", "").lower() != "websocket":
+            raise UpgradeRequired(f"{self.request.path} is a WebSocket; open it with Upgrade: websocket.")
         self.services = await self.settings["cvstudio_services"].get()
 
     def _handle_request_exception(self, e: BaseException) -> None:

@@ -31,7 +31,13 @@ class WeightUploadQuery(BaseModel):
     architecture: str = Field(
         min_length=1, max_length=255, description="A torchvision model name, or graph:<model id> for a saved graph."
     )
-    classes: str = Field(min_length=1, max_length=100_000, description="Class names, comma-separated, in output order.")
+    classes: str = Field(
+        min_length=1,
+        # Tornado drops a request whose head passes 64 KiB without answering: even percent-encoded
+        # 4-byte characters (12 bytes each) must leave room for the rest of the query.
+        max_length=4096,
+        description="Class names, comma-separated, in output order (at most 4,096 characters).",
+    )
     input_size: str = Field("224", max_length=32, description='"224" (square) or "480,640" (height, width).')
 
     _name = field_validator("name")(check_name)

@@ -166,3 +166,21 @@ def test_low_level_failures_map_to_api_errors():
     assert locked.status == 503 and locked.code == "database_busy"
     other = ValueError("x")
     assert studio_error_for(other) is other
+
+
+async def test_a_graph_too_large_to_serve_with_every_list_is_422(api):
+    graph = {
+        **SMALL,
+        "nodes": [*SMALL["nodes"][:-1], {"id": "out", "type": "Output", "params": {"note": "x" * (5 << 20)}}],
+    }
+    r = await api.post("models", {"name": "huge", "graph": graph})
+    assert r.code == 422 and "bytes of JSON" in r.json["error"]["message"], r
+    assert (await api.get("models")).json["total"] == 0
+
+
+def test_counts_past_64_bits_are_written_as_floats():
+    from cvstudio_ext.handlers.json_gate import fit_int64
+
+    out = fit_int64({"flops": 2**70, "layers": [{"params": 3, "ok": True}], "shape": (1, 2**64)})
+    assert out == {"flops": float(2**70), "layers": [{"params": 3, "ok": True}], "shape": [1, float(2**64)]}
+    assert isinstance(out["layers"][0]["params"], int) and out["layers"][0]["ok"] is True
