@@ -184,3 +184,17 @@ def test_counts_past_64_bits_are_written_as_floats():
     out = fit_int64({"flops": 2**70, "layers": [{"params": 3, "ok": True}], "shape": (1, 2**64)})
     assert out == {"flops": float(2**70), "layers": [{"params": 3, "ok": True}], "shape": [1, float(2**64)]}
     assert isinstance(out["layers"][0]["params"], int) and out["layers"][0]["ok"] is True
+
+
+async def test_a_folder_with_a_name_that_is_not_utf8_indexes_the_rest(api, jp_root_dir):
+    import os
+
+    from ..datagen import class_folders
+
+    root = class_folders(jp_root_dir / "latin", classes=("cat", "dog"), per_class=2)
+    with open(os.path.join(os.fsencode(root / "cat"), b"caf\xe9.png"), "wb") as fh:
+        fh.write((root / "cat" / "cat0.png").read_bytes())
+    ds = await api.register("latin", "latin")
+    assert ds["status"] == "ready" and ds["num_images"] == 4, ds
+    assert (await api.get(f"datasets/{ds['id']}/images")).json["total"] == 4
+    assert (await api.get("datasets")).code == 200

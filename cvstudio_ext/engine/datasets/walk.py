@@ -60,6 +60,16 @@ def is_hidden_part(part: str) -> bool:
     return part.startswith(".") or part == "__MACOSX"
 
 
+def is_utf8_name(name: str) -> bool:
+    """False for a name whose bytes are not UTF-8 (Python hands it over with surrogate
+    escapes): no database, JSON answer or browser can carry it, so it is passed over."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def is_hidden_path(rel: str) -> bool:
     return any(is_hidden_part(p) for p in rel.split("/"))
 
@@ -103,7 +113,7 @@ def iter_files(root: Path) -> Iterator[str]:
             continue
         subdirs = []
         for e in entries:
-            if is_hidden_part(e.name):
+            if is_hidden_part(e.name) or not is_utf8_name(e.name):
                 continue
             rel = f"{rel_dir}/{e.name}" if rel_dir else e.name
             try:
