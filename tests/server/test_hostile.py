@@ -198,3 +198,35 @@ async def test_a_folder_with_a_name_that_is_not_utf8_indexes_the_rest(api, jp_ro
     assert ds["status"] == "ready" and ds["num_images"] == 4, ds
     assert (await api.get(f"datasets/{ds['id']}/images")).json["total"] == 4
     assert (await api.get("datasets")).code == 200
+
+
+async def test_escapes_in_a_yaml_file_cannot_poison_the_dataset_list(api, jp_root_dir):
+    from ..datagen import write_image
+
+    root = jp_root_dir / "escapes"
+    write_image(root / "images" / "train" / "a.jpg", 32, 32)
+    (root / "labels" / "train").mkdir(parents=True)
+    (root / "labels" / "train" / "a.txt").write_text("0 0.5 0.5 0.2 0.2\n1 0.3 0.3 0.1 0.1\n")
+    (root / "data.yaml").write_text('names: ["cat\\ud800", "d\\0og"]\ntrain: images/train\nval: images/train\n')
+    ds = await api.register("escapes", "escapes")
+    assert ds["status"] == "ready" and ds["classes"] == ["cat?", "dog"], ds
+    listed = await api.get("datasets")
+    assert listed.code == 200 and listed.json["items"][0]["classes"] == ["cat?", "dog"]
+    assert (await api.get(f"datasets/{ds['id']}/stats")).code == 200
+
+
+def test_the_store_refuses_what_it_could_not_serve_again(tmp_path):
+    import pytest
+    from sqlalchemy.exc import StatementError
+
+    from cvstudio_ext.store import Store
+    from cvstudio_ext.store.models import Model
+
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.migrate()
+    for bad in ({"n": 2**64}, {"s": "\ud800"}):
+        with pytest.raises(StatementError, match="64-bit|surrogates"), store.session.begin() as s:
+            s.add(Model(owner="o", name="m", description="", graph=bad, version=1))
+    with store.session() as s:
+        assert s.query(Model).count() == 0
+    store.close()

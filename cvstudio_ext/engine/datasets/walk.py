@@ -70,6 +70,12 @@ def is_utf8_name(name: str) -> bool:
     return True
 
 
+def clean_text(value: object) -> str:
+    """Text from a file's escapes (YAML's "\\ud800", "\\0") as something any store can hold:
+    lone surrogates become "?" and NUL is dropped."""
+    return str(value).encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+
+
 def is_hidden_path(rel: str) -> bool:
     return any(is_hidden_part(p) for p in rel.split("/"))
 

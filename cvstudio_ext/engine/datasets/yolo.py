@@ -30,6 +30,7 @@ from .records import (
 )
 from .walk import (
     Listing,
+    clean_text,
     get_listing,
     is_image_name,
     join_rel,
@@ -122,13 +123,13 @@ def find_yaml(
 def names_from_yaml(data: dict[str, Any]) -> tuple[list[str], dict[str, int]] | None:
     names = data.get("names")
     if isinstance(names, list):
-        classes = [str(n) for n in names]
+        classes = [clean_text(n) for n in names]
         return classes, {str(i): i for i in range(len(classes))}
     if isinstance(names, dict):
         items = []
         for k, v in names.items():
             try:
-                items.append((int(k), str(v)))
+                items.append((int(k), clean_text(v)))
             except (TypeError, ValueError):
                 continue
         items.sort()
