@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Annotated, Any, Literal
 
+import orjson
 from jupyter_server.auth.decorator import authorized, ws_authenticated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tornado import web
@@ -217,6 +217,11 @@ class EvaluationHandler(CVStudioHandler):
         self.reply(await self.call(self.services.training.evaluation, self.owner, path_id(run_id, "run")))
 
 
+def event_text(event: dict[str, Any]) -> str:
+    """An event as a text frame a browser can JSON.parse: a diverged loss (NaN) is null."""
+    return orjson.dumps(event).decode()
+
+
 class SinceQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     since: int = Field(0, ge=0, le=MAX_ID)
@@ -260,12 +265,12 @@ class RunSocket(CVStudioSocket):
         try:
             for event in await asyncio.to_thread(self.services.training.events, self.owner, self.run_id):
                 if event["seq"] > last:
-                    await self.write_message(json.dumps(event))
+                    await self.write_message(event_text(event))
                     last = event["seq"]
             while True:
                 event = await self.queue.get()
                 if event["seq"] > last:
-                    await self.write_message(json.dumps(event))
+                    await self.write_message(event_text(event))
                     last = event["seq"]
         except (WebSocketClosedError, asyncio.CancelledError):
             return

@@ -230,3 +230,14 @@ def test_the_store_refuses_what_it_could_not_serve_again(tmp_path):
     with store.session() as s:
         assert s.query(Model).count() == 0
     store.close()
+
+
+def test_a_diverged_loss_reaches_a_browser_as_null():
+    from cvstudio_ext.handlers.training import event_text
+
+    text = event_text({"seq": 3, "type": "metric", "data": {"train_loss": float("nan"), "lr": 0.1}})
+    assert json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} is no JSON")) == {
+        "seq": 3,
+        "type": "metric",
+        "data": {"train_loss": None, "lr": 0.1},
+    }
