@@ -22,10 +22,10 @@ from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvi
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from tornado import web
 
-from ..errors import BadRequest, InsufficientStorage, Invalid, NotFound, StudioError, Unavailable, Unsupported
+from ..errors import BadRequest, Conflict, InsufficientStorage, Invalid, NotFound, StudioError, Unavailable, Unsupported
 from . import json_gate
 
 _ANONYMOUS_PROVIDERS = (IdentityProvider, PasswordIdentityProvider)
@@ -110,7 +110,8 @@ def check_name(value: str) -> str:
 
 def studio_error_for(e: BaseException) -> BaseException:
     """The API error a low-level failure stands for: a full disk is 507, a database that
-    stayed locked past its busy timeout is 503; anything else is left as it is."""
+    stayed locked past its busy timeout is 503, a unique key two writers raced for is 409;
+    anything else is left as it is."""
     if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
         return InsufficientStorage(
             "The disk under CV Studio's data directory is full; free space and try again.", code="disk_full"
@@ -123,6 +124,8 @@ def studio_error_for(e: BaseException) -> BaseException:
             )
         if "database is locked" in text or "database table is locked" in text:
             return Unavailable("The database is busy; try again in a moment.", code="database_busy")
+    if isinstance(e, IntegrityError):  # a race the service's own checks could not see (PostgreSQL)
+        return Conflict("Another request changed the same thing at the same moment; try again.", code="conflict")
     return e
 
 

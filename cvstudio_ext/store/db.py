@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import InsufficientStorage
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest revision in migrations/versions; a test checks it against Alembic's own
@@ -24,12 +29,63 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+SQLITE_FULL = 13
+PG_DISK_FULL = "53100"
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """The database could not grow: SQLite's SQLITE_FULL, PostgreSQL's disk_full; the
+    driver's own exception or SQLAlchemy's wrapping of it."""
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlite_errorcode", None) == SQLITE_FULL:
+        return True
+    return PG_DISK_FULL in (getattr(orig, "pgcode", None), getattr(orig, "sqlstate", None))
+
+
+def _full_is_507(context) -> None:
+    """A full disk under the database is the caller's 507, not an internal error; the
+    transaction is rolled back as for any error, so nothing of it is kept."""
+    if is_storage_full(context.original_exception):
+        raise InsufficientStorage(
+            "The disk under CV Studio's database is full: the change was not saved; free space and try again.",
+            code="disk_full",
+            details=[{"reason": "database or disk is full"}],
+        ) from context.original_exception
+
+
+def _json_text(value: object) -> str:
+    """JSON columns are written by orjson, as the API writes its answers: what it cannot
+    write (an integer past 64 bits, a lone surrogate) fails the write and is never stored,
+    so no stored row can make a later answer fail."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()  # int keys become strings, as json did
+
+
+WRITE = "cvstudio_write"  # the execution option that marks a connection's transaction as a write
+
+
+def _sqlite_manual_begin(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
+
+
+def _sqlite_begin(conn) -> None:
+    """Writes take SQLite's write lock when they begin (BEGIN IMMEDIATE): concurrent writers
+    then queue on the busy timeout, and each reads what the one before it committed.
+    A deferred transaction that reads and then writes fails at once with "database is
+    locked" when another writer got in between, whatever the busy timeout."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+
 def make_engine(url: str) -> Engine:
+    json_codec = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, **json_codec)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+        event.listen(engine, "connect", _sqlite_manual_begin)
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, **json_codec)
+    event.listen(engine, "handle_error", _full_is_507)
+    return engine
 
 
 def alembic_config(url: str):
@@ -41,13 +97,23 @@ def alembic_config(url: str):
     return cfg
 
 
+class Sessions(sessionmaker):
+    """`sessions()` reads; `sessions.begin()` is a write transaction, committed on exit."""
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        with self() as session, session.begin():
+            session.connection(execution_options={WRITE: True})
+            yield session
+
+
 class Store:
     """Owns the engine and hands out sessions; upgrades the schema when it opens."""
 
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
-        self.session = sessionmaker(self.engine, expire_on_commit=False)
+        self.session = Sessions(self.engine, expire_on_commit=False)
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:
