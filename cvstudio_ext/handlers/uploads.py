@@ -93,8 +93,8 @@ class StreamingUploadHandler(CVStudioHandler):
         await self.check_query(self.query)
 
     def data_received(self, chunk: bytes) -> None:
-        if self._tmp is None or self._too_large:
-            return
+        if self._tmp is None or self._too_large or self._refusal is not None:
+            return  # refused: the rest of the body is read and dropped, then the answer goes out
         self._received += len(chunk)
         if self._received > self.limit:
             self._too_large = True

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from ..store import Store
 from .config import ConfigService
 from .datasets import DatasetService
 from .inference import InferenceService
 from .models import ModelService
+from .recovery import lock_data_dir, recover
 from .system import SystemService
 from .training import TrainingService
 from .weights import WeightService
 
-DATA_SUBDIRS = ("datasets", "thumbnails", "runs", "weights", "generated", "tmp")
+DATA_SUBDIRS = ("datasets", "thumbnails", "runs", "weights", "generated", "tmp", "pending")
 
 
 @dataclass
@@ -32,6 +34,8 @@ class Services:
     system: SystemService
     background: ThreadPoolExecutor
     max_upload_size: int
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("cvstudio"))
+    data_dir_lock: IO | None = None
 
     @classmethod
     def create(
@@ -69,12 +73,20 @@ class Services:
             weights=weights,
             inference=InferenceService(store, weights, datasets),
             training=training,
-            system=SystemService(data_dir, training.counts),
+            system=SystemService(data_dir, training.counts, max_upload_size),
             background=background,
             max_upload_size=max_upload_size,
+            log=log,
         )
 
     def start(self) -> None:
+        """Put right what a killed server left behind (when no other live server shares
+        the data directory), then resume interrupted indexing and follow runs again."""
+        self.data_dir_lock = lock_data_dir(self.data_dir)
+        if self.data_dir_lock is not None:
+            recover(self.store, self.data_dir, self.log)
+        else:
+            self.log.warning("Another server uses %s; its temp files are left alone.", self.data_dir)
         self.datasets.resume_interrupted()
         self.training.supervisor.start()
 
@@ -82,4 +94,8 @@ class Services:
         self.training.supervisor.stop()
         self.background.shutdown(wait=False, cancel_futures=True)
         self.inference.executor.shutdown(wait=False, cancel_futures=True)
+        self.models.graph_work.shutdown(wait=False, cancel_futures=True)
         self.store.close()
+        if self.data_dir_lock is not None:
+            self.data_dir_lock.close()
+            self.data_dir_lock = None

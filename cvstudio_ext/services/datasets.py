@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -15,9 +16,11 @@ from typing import Any
 
 from sqlalchemy import delete, exists, func, or_, select
 
+from ..engine.storage import disk_full_is_507, disk_full_message, is_disk_full
 from ..errors import Conflict, Forbidden, Invalid, NotFound, StudioError, Unsupported
-from ..store import Store
+from ..store import Store, is_storage_full
 from ..store.models import Annotation, Dataset, DatasetIssue, DatasetStats, Image
+from .recovery import Pending
 
 FORMATS = ("yolo", "coco", "voc", "imagefolder")
 
@@ -73,6 +76,7 @@ class DatasetService:
         self._write_lock = threading.Lock()
         self._progress: dict[int, float] = {}
         self._listings: dict[int, Any] = {}  # folder scans from registration, used once by indexing
+        self.pending = Pending(data_dir)
 
     # ---- paths -------------------------------------------------------------------
     def _resolve(self, path: str) -> Path:
@@ -83,7 +87,11 @@ class DatasetService:
         p = Path(os.path.expanduser(path))
         if not p.is_absolute():
             p = self.roots[0] / p
-        resolved = p.resolve()
+        try:
+            resolved = p.resolve()
+            exists = resolved.exists()
+        except OSError as exc:  # a name past the file system's limits, a link loop
+            raise Invalid(f"{path[:200]} cannot be used as a path: {exc.strerror}.", code="invalid_path") from None
         if not any(resolved == r or resolved.is_relative_to(r) for r in self.roots):
             raise Forbidden(
                 f"{path} is outside the folders datasets may be read from; "
@@ -91,7 +99,7 @@ class DatasetService:
                 code="path_not_allowed",
                 details=[str(r) for r in self.roots],
             )
-        if not resolved.exists():
+        if not exists:
             raise Invalid(f"{path} does not exist; check the path.", code="path_not_found")
         return resolved
 
@@ -194,20 +202,24 @@ class DatasetService:
 
     def upload(self, owner: str, name: str, fmt: str | None, archive: Path) -> dict[str, Any]:
         """Unpack a streamed zip under the data directory and import it; on any failure
-        nothing is left behind."""
+        nothing is left behind. The row comes last: a server killed before it leaves
+        a noted folder no row names, removed at the next start (services/recovery.py);
+        one killed after it leaves an `indexing` dataset whose files are all there."""
         from ..engine.datasets.archive import safe_extract
 
         self.check_new_name(owner, name)
         dest = self.data_dir / "datasets" / uuid.uuid4().hex
-        try:
-            result = safe_extract(Path(archive), dest, max_total_size=self.max_upload_size * 20)
-            root = Path(result.root).resolve()
-            fmt, task, rec = self._recognize_for_import(root, fmt)
-            row = self._create(owner, name, fmt, task, root, managed=True)
-            self._listings[row["id"]] = rec.listing
-        except BaseException:
-            shutil.rmtree(dest, ignore_errors=True)
-            raise
+        with self.pending.around("datasets", dest.name):
+            try:
+                with disk_full_is_507("the unpacked archive"):
+                    result = safe_extract(Path(archive), dest, max_total_size=self.max_upload_size * 20)
+                root = Path(result.root).resolve()
+                fmt, task, rec = self._recognize_for_import(root, fmt)
+                row = self._create(owner, name, fmt, task, root, managed=True)
+                self._listings[row["id"]] = rec.listing
+            except BaseException:
+                shutil.rmtree(dest, ignore_errors=True)
+                raise
         self.background.submit(self._index_job, row["id"])
         return row
 
@@ -228,8 +240,12 @@ class DatasetService:
         try:
             self.index(dataset_id)
         except Exception as exc:  # the job's failure is the dataset's state, not a crash
-            message = exc.message if isinstance(exc, StudioError) else f"Indexing failed: {exc}"
-            if not isinstance(exc, StudioError):
+            if is_disk_full(exc) or is_storage_full(exc):
+                message = disk_full_message("the dataset's index")
+            elif isinstance(exc, StudioError):
+                message = exc.message
+            else:
+                message = f"Indexing failed: {exc}"
                 self.log.exception("indexing dataset %s failed", dataset_id)
             with self.store.session.begin() as s:
                 row = s.get(Dataset, dataset_id)
@@ -422,17 +438,23 @@ class DatasetService:
             return dataset_dict(row)
 
     def delete(self, owner: str, dataset_id: int, delete_files: bool) -> None:
-        """Forget a dataset. Files are removed only when the studio unpacked them."""
-        with self._write_lock, self.store.session.begin() as s:
-            row = self._owned(s, owner, dataset_id)
-            path, managed = Path(row.path), row.managed
-            delete_index_rows(s, dataset_id)
-            s.delete(row)
-        shutil.rmtree(self.data_dir / "thumbnails" / str(dataset_id), ignore_errors=True)
+        """Forget a dataset. Files are removed only when the studio unpacked them; what is
+        to go is noted before the row goes, so a kill between the two cannot keep it."""
         uploads = self.data_dir / "datasets"
-        if delete_files and managed and path.is_relative_to(uploads):
-            top = uploads / path.relative_to(uploads).parts[0]
-            shutil.rmtree(top, ignore_errors=True)
+        with contextlib.ExitStack() as notes:
+            with self._write_lock, self.store.session.begin() as s:
+                row = self._owned(s, owner, dataset_id)
+                path, managed = Path(row.path), row.managed
+                notes.enter_context(self.pending.around("thumbnails", str(dataset_id)))
+                top = None
+                if delete_files and managed and path.is_relative_to(uploads):
+                    top = uploads / path.relative_to(uploads).parts[0]
+                    notes.enter_context(self.pending.around("datasets", top.name))
+                delete_index_rows(s, dataset_id)
+                s.delete(row)
+            shutil.rmtree(self.data_dir / "thumbnails" / str(dataset_id), ignore_errors=True)
+            if top is not None:
+                shutil.rmtree(top, ignore_errors=True)
 
     def images(
         self,
@@ -542,7 +564,7 @@ class DatasetService:
             max_side=THUMB_SIDE,
         )
         if not thumb.exists():
-            make_thumbnail(path, thumb, THUMB_SIDE)
+            make_thumbnail(path, thumb, THUMB_SIDE, tmp_dir=self.data_dir / "tmp")
         return thumb, f'"t{image_id}-{st.st_mtime_ns:x}-{st.st_size:x}"', "image/jpeg"
 
     def stats(self, owner: str, dataset_id: int) -> dict[str, Any]:

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
+from ..engine.storage import disk_full_is_507
+
 WORKER_MODULE = "cvstudio_ext.engine.training.worker"
 
 
@@ -86,12 +88,16 @@ def worker_command(run_dir: Path, processes: int) -> list[str]:
 def write_control(run_dir: Path, action: str) -> None:
     """control.json, atomically, with a fresh nonce: the worker acts on each nonce once."""
     path = run_dir / "control.json"
-    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix="control.json", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump({"action": action, "nonce": uuid.uuid4().hex}, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    with disk_full_is_507(f"the run's request to {action}"):
+        fd, tmp = tempfile.mkstemp(dir=run_dir, prefix="control.json", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                json.dump({"action": action, "nonce": uuid.uuid4().hex}, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
 
 class LocalProcessExecutor:

@@ -17,9 +17,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..engine.storage import is_disk_full
+from ..errors import StudioError
 from ..store import Store
 from ..store.models import Run, utcnow
 from .executor import Executor, Launch, LocalProcessExecutor
+from .recovery import remove_run_temps
 
 POLL_S = 0.1
 TERMINAL = ("completed", "stopped", "failed")
@@ -103,6 +106,7 @@ class Supervisor:
             for run in s.scalars(select(Run).where(Run.status.in_(("running", "stopping")))):
                 if self.executor.status(Launch(run.pid, run.pid_create_time)) == "exited":
                     run.status, run.error = "interrupted", "The server stopped while the run was going; resume it."
+                    remove_run_temps(self.runs_dir / str(run.id))
 
     def stop_requested(self, run_id: int) -> None:
         self._stops.setdefault(run_id, time.monotonic())
@@ -161,26 +165,45 @@ class Supervisor:
         exited = self.executor.status(launch) == "exited"
         finished = self._read(run_id, run_dir)  # whatever it wrote, also just before it ended
         if finished is None and exited:
+            remove_run_temps(run_dir)  # what it was writing when it died: space, never a file
             if not self._has_final_status(run_dir):
                 # the worker is gone without a last word: say it for it, in its own file,
                 # so that the event stream (and every replay) tells the same story
                 tail = last_lines(run_dir / "train.log", 5) + last_lines(run_dir / "worker.out", 5)
                 error = "The worker process ended without finishing: " + (" | ".join(tail[-5:]) or "no output")
                 line = {"type": "status", "time": utcnow().isoformat(), "data": {"status": "failed", "error": error}}
-                with open(run_dir / "events.jsonl", "a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(line) + "\n")
+                try:
+                    with open(run_dir / "events.jsonl", "a", encoding="utf-8") as fh:
+                        fh.write(json.dumps(line) + "\n")
+                except OSError as exc:
+                    if not is_disk_full(exc):
+                        raise
+                    # nowhere to write it: the database alone tells it, or the run would
+                    # stay `running` for as long as the disk stays full
+                    self._fail(run_id, f"The disk under CV Studio's data directory is full. {error}")
+                    return
             finished = self._read(run_id, run_dir)
         if finished is not None:
             self._stops.pop(run_id, None)
             if finished in ("completed", "stopped"):
                 # the weight goes into the library first, so that a run seen completed
                 # already names its weight
+                error = None
                 try:
                     self.on_finished(run_id, finished)
+                except StudioError as exc:  # the run is done; it says why its weight is not kept (a full disk)
+                    error = f"The run's weight was not added to the library: {exc.message}"
                 except Exception:
                     self.log.exception("adding run %s to the weight library failed", run_id)
                 with self.store.session.begin() as s:
-                    s.get(Run, run_id).status = finished
+                    run = s.get(Run, run_id)
+                    run.status, run.error = finished, error or run.error
+
+    def _fail(self, run_id: int, error: str) -> None:
+        self._stops.pop(run_id, None)
+        with self.store.session.begin() as s:
+            run = s.get(Run, run_id)
+            run.status, run.error, run.finished_at = "failed", error, utcnow()
 
     def _has_final_status(self, run_dir: Path) -> bool:
         events, _ = read_events(run_dir / "events.jsonl", 0)

@@ -3,6 +3,7 @@ and read back metrics, logs, checkpoints and the evaluation from the run directo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -13,11 +14,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..engine.storage import disk_full_is_507
 from ..errors import Conflict, Invalid, NotFound
 from ..store import Store
 from ..store.models import Annotation, Dataset, Image, Model, ModelVersion, Run, Weight, utcnow
 from .datasets import iso
 from .executor import Launch
+from .recovery import Pending
 from .supervisor import Supervisor, gpus_wanted, last_lines, processes_wanted, read_events
 from .weights import WeightService
 
@@ -56,13 +59,18 @@ def run_dict(r: Run) -> dict[str, Any]:
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Atomically: temp file in the same folder, fsync, rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Atomically: temp file in the same folder, fsync, rename; on a full disk 507, and
+    the file as it was."""
+    with disk_full_is_507(f"the run's {path.name}"):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                json.dump(data, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
 
 class TrainingService:
@@ -70,6 +78,7 @@ class TrainingService:
         self.store = store
         self.runs_dir = data_dir / "runs"
         self.weights = weights
+        self.pending = Pending(data_dir)
         self.supervisor = Supervisor(store, self.runs_dir, self._finished, log, max_concurrent_runs)
 
     def counts(self) -> dict[str, int]:
@@ -95,6 +104,7 @@ class TrainingService:
         name: str,
         dataset_id: int,
         model: dict[str, Any],
+        task: str | None = None,
         hyperparameters: dict[str, Any],
         augmentation: list[dict[str, Any]],
         resources: dict[str, Any],
@@ -133,6 +143,11 @@ class TrainingService:
                 )
             if ds.task not in ("classification", "detection"):
                 raise Invalid(f"Training on {ds.task} datasets is not supported.", code="unsupported_task")
+            if task is not None and task != ds.task:
+                raise Invalid(
+                    f"task is {task} but dataset {ds.id} is a {ds.task} dataset; leave task out or give {ds.task}.",
+                    code="task_mismatch",
+                )
             graph = None
             if model["source"] == "graph":
                 m = s.get(Model, model["model_id"])
@@ -181,26 +196,37 @@ class TrainingService:
             "data": data,
             "resume_from": None,
         }
-        with self.store.session.begin() as s:
-            run = Run(
-                owner=owner,
-                name=name,
-                task=ds.task,
-                dataset_id=dataset_id,
-                model=model,
-                hyperparameters=hyperparameters,
-                augmentation=augmentation,
-                resources=resources,
-                pretrained_weight_id=pretrained_weight_id,
-                status="queued",
-                epochs=int(hyperparameters.get("epochs", 10)),
-            )
-            s.add(run)
-            s.flush()
-            run_dir = self.run_dir(run.id)
-            run_dir.mkdir(parents=True)
-            write_json(run_dir / "spec.json", {"run_id": str(run.id), **spec})
-            out = run_dict(run)
+        run_dir = None
+        with contextlib.ExitStack() as notes:  # the note goes last, after the commit or the clean-up
+            try:
+                with self.store.session.begin() as s:
+                    run = Run(
+                        owner=owner,
+                        name=name,
+                        task=ds.task,
+                        dataset_id=dataset_id,
+                        model=model,
+                        hyperparameters=hyperparameters,
+                        augmentation=augmentation,
+                        resources=resources,
+                        pretrained_weight_id=pretrained_weight_id,
+                        status="queued",
+                        epochs=int(hyperparameters.get("epochs", 10)),
+                    )
+                    s.add(run)
+                    s.flush()
+                    run_dir = self.run_dir(run.id)
+                    notes.enter_context(self.pending.around("runs", str(run.id)))
+                    # a folder under a new id is no run's (an older server killed mid-delete)
+                    shutil.rmtree(run_dir, ignore_errors=True)
+                    run_dir.mkdir(parents=True)
+                    write_json(run_dir / "spec.json", {"run_id": str(run.id), **spec})
+                    out = run_dict(run)
+            except BaseException:
+                # the row was rolled back: its folder goes too
+                if run_dir is not None:
+                    shutil.rmtree(run_dir, ignore_errors=True)
+                raise
         self.supervisor.kick()
         return out
 
@@ -369,9 +395,10 @@ class TrainingService:
                     time.sleep(0.05)
                 if executor.status(launch) == "exited":
                     break
-        with self.store.session.begin() as s:
-            s.delete(self._owned(s, owner, run_id))
-        shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
+        with self.pending.around("runs", str(run_id)):
+            with self.store.session.begin() as s:
+                s.delete(self._owned(s, owner, run_id))
+            shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
 
     # ---- finishing -----------------------------------------------------------------
     def _finished(self, run_id: int, status: str) -> None:
@@ -388,8 +415,9 @@ class TrainingService:
         if not best.exists():
             return
         copy = Path(tempfile.mkstemp(dir=self.weights.dir.parent / "tmp", suffix=".pt")[1])
-        shutil.copyfile(best, copy)
         try:
+            with disk_full_is_507("the run's weight"):
+                shutil.copyfile(best, copy)
             w = self.weights.add(
                 owner,
                 name=name,

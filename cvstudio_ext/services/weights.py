@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -15,6 +16,7 @@ from ..errors import Invalid, NotFound
 from ..store import Store
 from ..store.models import Model, Weight
 from .datasets import iso, like_pattern
+from .recovery import Pending
 
 
 def weight_dict(w: Weight) -> dict[str, Any]:
@@ -51,6 +53,7 @@ class WeightService:
     def __init__(self, store: Store, data_dir: Path):
         self.store = store
         self.dir = data_dir / "weights"
+        self.pending = Pending(data_dir)
 
     def path_of(self, w: Weight) -> Path:
         return self.dir / w.file
@@ -107,38 +110,42 @@ class WeightService:
         fmt = "safetensors" if sniff(source) == "safetensors" else "pt"
         self.dir.mkdir(parents=True, exist_ok=True)
         stored = f"{uuid.uuid4().hex}.{'safetensors' if fmt == 'safetensors' else 'pt'}"
-        os.replace(source, self.dir / stored)
-        try:
-            with self.store.session.begin() as s:
-                if parent_id is not None:
-                    self._owned(s, owner, parent_id)
-                version = (
-                    s.scalar(select(func.max(Weight.version)).where(Weight.owner == owner, Weight.name == name)) or 0
-                ) + 1
-                w = Weight(
-                    owner=owner,
-                    name=name,
-                    version=version,
-                    task=expected_task,
-                    architecture=architecture,
-                    num_classes=len(classes),
-                    classes=list(classes),
-                    input_size=list(input_size),
-                    format=fmt,
-                    file=stored,
-                    file_size=(self.dir / stored).stat().st_size,
-                    sha256=digest,
-                    run_id=run_id,
-                    parent_id=parent_id,
-                    metrics=metrics or {},
-                    tags=[],
-                )
-                s.add(w)
-                s.flush()
-                return weight_dict(w)
-        except BaseException:
-            (self.dir / stored).unlink(missing_ok=True)
-            raise
+        # the file goes into the library first and its row after it: a kill between the
+        # two leaves a noted file no row names, which the next start removes
+        with self.pending.around("weights", stored):
+            os.replace(source, self.dir / stored)
+            try:
+                with self.store.session.begin() as s:
+                    if parent_id is not None:
+                        self._owned(s, owner, parent_id)
+                    version = (
+                        s.scalar(select(func.max(Weight.version)).where(Weight.owner == owner, Weight.name == name))
+                        or 0
+                    ) + 1
+                    w = Weight(
+                        owner=owner,
+                        name=name,
+                        version=version,
+                        task=expected_task,
+                        architecture=architecture,
+                        num_classes=len(classes),
+                        classes=list(classes),
+                        input_size=list(input_size),
+                        format=fmt,
+                        file=stored,
+                        file_size=(self.dir / stored).stat().st_size,
+                        sha256=digest,
+                        run_id=run_id,
+                        parent_id=parent_id,
+                        metrics=metrics or {},
+                        tags=[],
+                    )
+                    s.add(w)
+                    s.flush()
+                    return weight_dict(w)
+            except BaseException:
+                (self.dir / stored).unlink(missing_ok=True)
+                raise
 
     def get(self, owner: str, weight_id: int) -> dict[str, Any]:
         with self.store.session() as s:
@@ -199,12 +206,14 @@ class WeightService:
 
     def delete(self, owner: str, weight_id: int) -> None:
         """Forget a weight and remove its file; weights derived from it keep no parent."""
-        with self.store.session.begin() as s:
-            w = self._owned(s, owner, weight_id)
-            path = self.path_of(w)
-            s.execute(update(Weight).where(Weight.parent_id == weight_id).values(parent_id=None))
-            s.delete(w)
-        path.unlink(missing_ok=True)
+        with contextlib.ExitStack() as notes:
+            with self.store.session.begin() as s:
+                w = self._owned(s, owner, weight_id)
+                path = self.path_of(w)
+                notes.enter_context(self.pending.around("weights", w.file))
+                s.execute(update(Weight).where(Weight.parent_id == weight_id).values(parent_id=None))
+                s.delete(w)
+            path.unlink(missing_ok=True)
 
     def download(self, owner: str, weight_id: int) -> tuple[Path, str, int]:
         """The file, the name to save it as, and its size."""

@@ -37,8 +37,8 @@ def is_storage_full(exc: BaseException) -> bool:
     """The database could not grow: SQLite's SQLITE_FULL, PostgreSQL's disk_full; the
     driver's own exception or SQLAlchemy's wrapping of it."""
     orig = getattr(exc, "orig", None) or exc
-    if getattr(orig, "sqlite_errorcode", None) == SQLITE_FULL:
-        return True
+    if getattr(orig, "sqlite_errorcode", None) == SQLITE_FULL or "database or disk is full" in str(orig):
+        return True  # (the error code is there from Python 3.11 on, the message always)
     return PG_DISK_FULL in (getattr(orig, "pgcode", None), getattr(orig, "sqlstate", None))
 
 

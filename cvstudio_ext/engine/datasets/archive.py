@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import BadRequest, Conflict, Invalid, TooLarge, Unsupported
+from ..storage import disk_full, is_disk_full
 
 # The ratio check only matters once an archive expands to something sizeable; a few
 # highly compressible label files must not be mistaken for a bomb.
@@ -302,11 +303,8 @@ def _write_all(zf: zipfile.ZipFile, entries: list[_Entry], dest: Path, max_total
                 errno.ENOTDIR,
             ):
                 raise _unsafe(name, exc.strerror or "invalid path") from None
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise TooLarge(
-                    "There is not enough disk space to unpack the archive.",
-                    code="insufficient_storage",
-                    details=[{"entry": name}],
-                ) from None
+            if is_disk_full(exc):
+                # not 413: the upload is within its limit, the disk is what ran out
+                raise disk_full("the unpacked archive") from None
             raise
     return total

@@ -14,6 +14,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from ...errors import Invalid
+from ..storage import disk_full_is_507
 
 THUMB_QUALITY = 85
 # Bump when the rendering changes so old cached thumbnails are no longer used.
@@ -58,13 +59,15 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def make_thumbnail(src: Path, dst: Path, max_side: int = 256) -> None:
+def make_thumbnail(src: Path, dst: Path, max_side: int = 256, *, tmp_dir: Path | None = None) -> None:
     """Render `src` as a JPEG no larger than `max_side` on its longer side at `dst`.
 
     EXIF orientation is applied so the preview looks like the photo. The file is written
-    to a temporary name in the same folder, fsynced, then renamed, so a reader never
-    sees half a thumbnail and concurrent renders of the same image are harmless.
-    Raises Invalid when the source cannot be decoded.
+    to a temporary name in `tmp_dir` (default: `dst`'s folder; it must be on the same
+    disk), fsynced, then renamed, so a reader never sees half a thumbnail, concurrent
+    renders of the same image are harmless, and a process killed mid-write leaves its
+    temp file where the server's start clears leftovers. Raises Invalid when the source
+    cannot be decoded, InsufficientStorage when the disk is full (nothing is kept).
     """
     src, dst = Path(src), Path(dst)
     if max_side < 1:
@@ -84,18 +87,19 @@ def make_thumbnail(src: Path, dst: Path, max_side: int = 256) -> None:
             details=[{"file": str(src), "reason": str(exc) or type(exc).__name__}],
         ) from exc
 
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            img.save(fh, format="JPEG", quality=THUMB_QUALITY, optimize=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, dst)
-    except BaseException:
+    with disk_full_is_507("the thumbnail"):
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=tmp_dir or dst.parent)
         try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
+            with os.fdopen(fd, "wb") as fh:
+                img.save(fh, format="JPEG", quality=THUMB_QUALITY, optimize=True)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp_name, 0o644)
+            os.replace(tmp_name, dst)
+        except BaseException:
+            try:
+                os.unlink(tmp_name)
+            except FileNotFoundError:
+                pass
+            raise

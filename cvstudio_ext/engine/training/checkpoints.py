@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..storage import disk_full_is_507
+
 FORMAT = "cvstudio-checkpoint"
 
 
@@ -59,17 +61,44 @@ def restore_rng(rng: dict[str, Any]) -> None:
     random.setstate((p["version"], tuple(p["state"]), p["gauss"]))
 
 
+class _KeepWriteError:
+    """torch.save reports a failed write as a RuntimeError about stream positions; this
+    keeps the OSError behind it, so that a full disk is told as one."""
+
+    def __init__(self, fh) -> None:
+        self.fh = fh
+        self.error: OSError | None = None
+
+    def write(self, data) -> int:
+        try:
+            return self.fh.write(data)
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def flush(self) -> None:
+        self.fh.flush()
+
+
 def save(path: Path, state: dict[str, Any]) -> int:
-    """Atomically write `state` to `path`; its size in bytes."""
+    """Atomically write `state` to `path`; its size in bytes. On a full disk raises
+    InsufficientStorage and leaves neither `path` changed nor a temp file behind."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        with disk_full_is_507(f"checkpoint {path.name}"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as f:
+                out = _KeepWriteError(f)
+                try:
+                    torch.save(state, out)
+                except RuntimeError:
+                    if out.error is None:
+                        raise
+                    raise out.error from None
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -40,6 +40,16 @@ def write_pid(run_dir: Path) -> None:
     )
 
 
+def failure_text(exc: BaseException) -> str:
+    """The sentence a failed run shows: a studio error's own message (a full disk says
+    so), else the exception's type and text."""
+    from ...errors import StudioError
+
+    if isinstance(exc, StudioError):
+        return exc.message
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
@@ -75,16 +85,21 @@ def main(argv: list[str] | None = None) -> int:
             raise
         if trainer is not None and hasattr(trainer, "step"):
             epoch, step = trainer.epoch + 1, trainer.step
-        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        text = failure_text(exc)
         if not group.main:
             print(f"rank {group.rank}: {traceback.format_exc()}", file=sys.stderr, flush=True)
             return 1
         tb = traceback.format_exc().rstrip().splitlines()
         if len(tb) > 60:
             tb = tb[:1] + ["  ..."] + tb[-59:]
-        events.log("\n".join(tb), level="error", event=False)
-        events.emit("log", {"level": "error", "message": text})
-        events.status("failed", epoch, step, error=text[:2000])
+        try:
+            events.log("\n".join(tb), level="error", event=False)
+            events.emit("log", {"level": "error", "message": text})
+            events.status("failed", epoch, step, error=text[:2000])
+        except OSError:
+            # a full disk takes the events too: the supervisor reports the run failed,
+            # with the last lines of worker.out, where this goes
+            print(text, file=sys.stderr, flush=True)
         return 1
     finally:
         events.close()

@@ -1,0 +1,48 @@
+"""A full disk, told apart from other write failures.
+
+Everything the studio writes (uploads, unpacked datasets, thumbnails, weights, runs) lies
+under the data directory, so "no space left" always means that disk. It must reach the
+caller as such (507 `disk_full`, or a failed run that says so), never as an
+internal error, and never after leaving a truncated file in place of a whole one.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ..errors import InsufficientStorage
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
+# The code every 507 of a full disk carries (README, "Answers that stay answers"; the
+# handlers' own mapping in handlers/base.py `studio_error_for` uses it too).
+DISK_FULL_CODE = "disk_full"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC or EDQUOT (a quota counts as full: the user can do nothing else about it)."""
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
+
+
+def disk_full_message(what: str) -> str:
+    return (
+        f"The disk under CV Studio's data directory is full: {what} could not be written and nothing of it "
+        "was kept; free space and try again."
+    )
+
+
+def disk_full(what: str) -> InsufficientStorage:
+    return InsufficientStorage(disk_full_message(what), code=DISK_FULL_CODE, details=[{"reason": "no space left"}])
+
+
+@contextmanager
+def disk_full_is_507(what: str) -> Iterator[None]:
+    """Turn a full disk met inside the block into InsufficientStorage about `what`; the
+    block itself removes whatever it had written (temp files, half-unpacked folders)."""
+    try:
+        yield
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise disk_full(what) from exc
+        raise
