@@ -162,7 +162,13 @@ class ModelsHandler(CVStudioHandler):
     @authorized
     async def post(self) -> None:
         body = self.parse_body(CreateBody)
-        model = await self.call(self.services.models.create, self.owner, body.name, body.description, body.graph)
+        model = await self.call(
+            self.services.models.create,
+            self.owner,
+            body.name,
+            body.description,
+            body.graph,
+        )
         self.created(model, f"models/{model['id']}")
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import keyword
 import re
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, or_, select
 
@@ -13,6 +15,8 @@ from ..errors import Conflict, NotFound
 from ..store import Store
 from ..store.models import Model, ModelVersion
 from .datasets import iso, like_pattern
+
+T = TypeVar("T")
 
 
 def model_dict(row: Model, latest: ModelVersion | None) -> dict[str, Any]:
@@ -58,6 +62,15 @@ def class_name_for(name: str) -> str:
 class ModelService:
     def __init__(self, store: Store):
         self.store = store
+        # Graph work is pure Python on the meta device: threads running it side by side
+        # only fight for the GIL (and the event loop with them), and CPython 3.11's
+        # ast.parse is not safe on several threads at once. So it runs here, in turn;
+        # database work stays on the caller's thread, so a save waiting for the write
+        # lock never holds up shapes.
+        self.graph_work = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cvstudio-graphs")
+
+    def _in_turn(self, fn: Callable[..., T], *args: Any) -> T:
+        return self.graph_work.submit(fn, *args).result()
 
     # ---- stateless graph work (the engine imports torch, so only on use) -------------
     def catalogue(self) -> dict[str, Any]:
@@ -68,35 +81,32 @@ class ModelService:
     def validate(self, graph: Any) -> dict[str, Any]:
         from ..engine.graphs import validate_graph
 
-        return validate_graph(graph)
+        return self._in_turn(validate_graph, graph)
 
     def infer_shapes(self, graph: Any, batch_size: int) -> dict[str, Any]:
         from ..engine.graphs import infer_shapes
 
-        return infer_shapes(graph, batch_size)
+        return self._in_turn(infer_shapes, graph, batch_size)
 
     def analyze(self, graph: Any) -> dict[str, Any]:
         from ..engine.graphs import analyze_graph
 
-        return analyze_graph(graph)
+        return self._in_turn(analyze_graph, graph)
 
     def generate(self, graph: Any, class_name: str) -> dict[str, Any]:
         from ..engine.graphs import generate_code
 
-        return generate_code(graph, class_name)
+        return self._in_turn(generate_code, graph, class_name)
 
-    def _version(self, model_id: int, version: int, name: str, graph: Any) -> ModelVersion:
-        """Validate the graph and, when valid, keep the code generated from it."""
-        from ..engine.graphs import generate_code, validate_graph
-
-        result = validate_graph(graph)
-        v = ModelVersion(
-            model_id=model_id, version=version, graph=graph, valid=result["valid"], errors=result["errors"]
-        )
+    def _version_fields(self, name: str, graph: Any) -> dict[str, Any]:
+        """Validate the graph and, when valid, the code generated from it: the costly part
+        of a save, done before the write transaction so the write lock is held briefly."""
+        result = self.validate(graph)
+        fields: dict[str, Any] = {"graph": graph, "valid": result["valid"], "errors": result["errors"]}
         if result["valid"]:
-            generated = generate_code(graph, class_name_for(name))
-            v.class_name, v.code, v.sha256 = generated["class_name"], generated["code"], generated["sha256"]
-        return v
+            generated = self.generate(graph, class_name_for(name))
+            fields.update(class_name=generated["class_name"], code=generated["code"], sha256=generated["sha256"])
+        return fields
 
     # ---- saved models --------------------------------------------------------------
     def _owned(self, s, owner: str, model_id: int) -> Model:
@@ -116,12 +126,13 @@ class ModelService:
             raise Conflict(f"You already have a model named {name!r}; pick another name.", code="name_taken")
 
     def create(self, owner: str, name: str, description: str, graph: Any) -> dict[str, Any]:
+        fields = self._version_fields(name, graph)
         with self.store.session.begin() as s:
             self._check_name(s, owner, name)
             row = Model(owner=owner, name=name, description=description, graph=graph, version=1)
             s.add(row)
             s.flush()
-            latest = self._version(row.id, 1, name, graph)
+            latest = ModelVersion(model_id=row.id, version=1, **fields)
             s.add(latest)
             s.flush()
             return model_dict(row, latest)
@@ -129,6 +140,10 @@ class ModelService:
     def update(
         self, owner: str, model_id: int, *, name: str | None, description: str | None, graph: Any | None
     ) -> dict[str, Any]:
+        with self.store.session() as s:
+            row = self._owned(s, owner, model_id)
+            planned = (name or row.name, row.graph if graph is None else graph)
+        fields = self._version_fields(*planned)
         with self.store.session.begin() as s:
             row = self._owned(s, owner, model_id)
             if name is not None:
@@ -138,8 +153,10 @@ class ModelService:
                 row.description = description
             if graph is not None:
                 row.graph = graph
-            row.version += 1
-            latest = self._version(row.id, row.version, row.name, row.graph)
+            if (row.name, row.graph) != planned:  # another save changed it meanwhile
+                fields = self._version_fields(row.name, row.graph)
+            row.version += 1  # read under the write lock: no two saves take the same version
+            latest = ModelVersion(model_id=row.id, version=row.version, **fields)
             s.add(latest)
             s.flush()
             return model_dict(row, latest)
