@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,18 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, root_dir: Path, data_dir: Path, *, extension: bool = True):
+    def __init__(
+        self,
+        root_dir: Path,
+        data_dir: Path,
+        *,
+        extension: bool = True,
+        args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+    ):
+        """`args` are added to the command line and `env` to the environment."""
         self.root_dir, self.data_dir, self.extension = root_dir, data_dir, extension
+        self.extra_args, self.extra_env = list(args), dict(env or {})
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.proc: subprocess.Popen | None = None
@@ -39,7 +50,8 @@ class Server:
             args.append("--allow-root")
         if not self.extension:
             args.append("--ServerApp.jpserver_extensions=cvstudio_ext=False")
-        env = dict(os.environ, NO_ALBUMENTATIONS_UPDATE="1")
+        args += self.extra_args
+        env = {**os.environ, "NO_ALBUMENTATIONS_UPDATE": "1", **self.extra_env}
         t0 = time.perf_counter()
         self.log_path = self.data_dir.parent / f"server-{self.port}.log"
         with open(self.log_path, "wb") as log:
