@@ -123,6 +123,19 @@ def freeze_heap_after_imports() -> None:
         gc.freeze()
 
 
+def query_arguments(handler: web.RequestHandler) -> dict[str, str]:
+    """The query as one value per name, decoded as tornado does: a name given twice is
+    ambiguous, so it is 422 rather than silently the last one (tornado's choice)."""
+    for name, values in handler.request.query_arguments.items():
+        if len(values) > 1:
+            raise Invalid(
+                f"The query parameter {name[:64]} is given {len(values)} times; give it once.",
+                code="invalid_parameter",
+                details=[{"field": name[:64], "message": "given more than once", "type": "repeated"}],
+            )
+    return {name: handler.get_query_argument(name) for name in handler.request.query_arguments}
+
+
 def studio_error_for(e: BaseException) -> BaseException:
     """The API error a low-level failure stands for: a full disk is 507, a database that
     stayed locked past its busy timeout is 503, a unique key two writers raced for is 409;
@@ -242,7 +255,7 @@ class CVStudioHandler(ExtensionHandlerMixin, APIHandler):
             ) from None
 
     def parse_query(self, model: type[M]) -> M:
-        args = {k: self.get_query_argument(k) for k in self.request.query_arguments}
+        args = query_arguments(self)
         try:
             return model.model_validate(args)
         except ValidationError as exc:

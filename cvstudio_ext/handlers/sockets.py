@@ -13,7 +13,7 @@ from tornado import web
 from tornado.websocket import WebSocketHandler
 
 from ..errors import StudioError
-from .base import CVStudioHandler, studio_error_for, validation_message
+from .base import CVStudioHandler, query_arguments, studio_error_for, validation_message
 
 
 class UpgradeRequired(StudioError):
@@ -38,9 +38,7 @@ class CVStudioSocket(WebSocketMixin, WebSocketHandler, JupyterHandler):
         if not allowed:
             raise web.HTTPError(403, self.refusal)
         try:
-            self.query: Any = self.query_model.model_validate(
-                {k: self.get_query_argument(k) for k in self.request.query_arguments}
-            )
+            self.query: Any = self.query_model.model_validate(query_arguments(self))
         except ValidationError as exc:
             raise web.HTTPError(422, validation_message(exc, "query parameter")) from None
         if self.request.headers.get("Upgrade", "").lower() != "websocket":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 from tornado import web
@@ -129,6 +129,10 @@ class StreamingUploadHandler(CVStudioHandler):
                 pass  # a full disk refuses the last flush; the file goes all the same
             if os.path.exists(name):
                 os.unlink(name)
+
+    def finish(self, *args: Any, **kwargs: Any) -> Any:
+        self._discard()  # before the answer leaves: a client that has it finds nothing left in tmp/
+        return super().finish(*args, **kwargs)
 
     def on_finish(self) -> None:
         self._discard()

@@ -241,3 +241,12 @@ def test_a_diverged_loss_reaches_a_browser_as_null():
         "type": "metric",
         "data": {"train_loss": None, "lr": 0.1},
     }
+
+
+@pytest.mark.parametrize(
+    "path, name, values", [("weights", "q", "ab"), ("datasets", "offset", "01"), ("ws/system", "interval", "12")]
+)
+async def test_a_query_parameter_given_twice_is_422(api, path, name, values):
+    r = await api.get(path, params=[(name, v) for v in values])
+    assert r.code == 422, r
+    assert "give it once" in r.json["error"]["message"]
