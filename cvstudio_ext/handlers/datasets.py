@@ -52,7 +52,7 @@ class DeleteQuery(BaseModel):
 
 class ImagesQuery(Page):
     split: str | None = Field(None, max_length=64)
-    class_id: int | None = Field(None, ge=0)
+    class_id: int | None = Field(None, ge=0, le=MAX_ID)
     has_issues: bool | None = None
     issue: str | None = Field(None, max_length=64, description="Only images with a defect of this kind.")
 

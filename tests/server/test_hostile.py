@@ -250,3 +250,30 @@ async def test_a_query_parameter_given_twice_is_422(api, path, name, values):
     r = await api.get(path, params=[(name, v) for v in values])
     assert r.code == 422, r
     assert "give it once" in r.json["error"]["message"]
+
+
+async def test_every_integer_in_a_query_fits_the_store(api, jp_root_dir):
+    from ..datagen import class_folders
+
+    class_folders(jp_root_dir / "ints")
+    ds = await api.register("ints", "ints")
+    r = await api.get(f"datasets/{ds['id']}/images", params={"class_id": "81171850196311097344"})
+    assert r.code == 422 and r.json["error"]["details"][0]["field"] == "class_id", r
+    assert (await api.get(f"datasets/{ds['id']}/images", params={"class_id": str(2**53)})).json["total"] == 0
+
+
+async def test_every_integer_query_parameter_declares_a_bound_the_store_can_hold(api):
+    doc = (await api.get("openapi.json")).json
+    checked = 0
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            for p in op.get("parameters", []):
+                if p["in"] != "query":
+                    continue
+                schema = p["schema"]
+                for variant in schema.get("anyOf", [schema]):
+                    if variant.get("type") == "integer":
+                        bound = variant.get("maximum", variant.get("exclusiveMaximum"))
+                        assert bound is not None and bound <= 2**53, (method, path, p["name"])
+                        checked += 1
+    assert checked >= 15
