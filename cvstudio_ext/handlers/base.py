@@ -124,8 +124,10 @@ def freeze_heap_after_imports() -> None:
 
 
 def query_arguments(handler: web.RequestHandler) -> dict[str, str]:
-    """The query as one value per name, decoded as tornado does: a name given twice is
-    ambiguous, so it is 422 rather than silently the last one (tornado's choice)."""
+    """The query as one value per name, exactly as sent (tornado's own accessors turn
+    control characters into spaces and strip, so a value could pass a length check that
+    the sent one fails). A name given twice is ambiguous, and a NUL fits no store: 422."""
+    args: dict[str, str] = {}
     for name, values in handler.request.query_arguments.items():
         if len(values) > 1:
             raise Invalid(
@@ -133,7 +135,13 @@ def query_arguments(handler: web.RequestHandler) -> dict[str, str]:
                 code="invalid_parameter",
                 details=[{"field": name[:64], "message": "given more than once", "type": "repeated"}],
             )
-    return {name: handler.get_query_argument(name) for name in handler.request.query_arguments}
+        value = handler.decode_argument(values[0], name=name)
+        if "\x00" in value:
+            raise Invalid(
+                f"The query parameter {name[:64]} contains a NUL character; remove it.", code="invalid_string"
+            )
+        args[name] = value
+    return args
 
 
 def studio_error_for(e: BaseException) -> BaseException:

@@ -277,3 +277,12 @@ async def test_every_integer_query_parameter_declares_a_bound_the_store_can_hold
                         assert bound is not None and bound <= 2**53, (method, path, p["name"])
                         checked += 1
     assert checked >= 15
+
+
+async def test_a_query_value_is_checked_as_sent(api):
+    r = await api.get("weights", params={"q": "__main__" + "\x12" * 300})
+    assert r.code == 422 and r.json["error"]["details"][0]["field"] == "q", r
+    r = await api.get("datasets", params={"q": "a\x00b"})
+    assert r.code == 422 and r.json["error"]["code"] == "invalid_string", r
+    r = await api.get("datasets", params={"q": "\u00e9t\u00e9"})
+    assert r.code == 200, r
