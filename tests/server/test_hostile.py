@@ -286,3 +286,15 @@ async def test_a_query_value_is_checked_as_sent(api):
     assert r.code == 422 and r.json["error"]["code"] == "invalid_string", r
     r = await api.get("datasets", params={"q": "\u00e9t\u00e9"})
     assert r.code == 200, r
+
+
+async def test_a_nul_in_a_darknet_names_file_is_not_stored(api, jp_root_dir):
+    from ..datagen import write_image
+
+    root = jp_root_dir / "darknet"
+    write_image(root / "images" / "a.jpg", 32, 32)
+    (root / "labels").mkdir(parents=True)
+    (root / "labels" / "a.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    (root / "obj.names").write_bytes(b"ca\x00t\ndog\n")
+    ds = await api.register("darknet", "darknet")
+    assert ds["status"] == "ready" and ds["classes"] == ["cat", "dog"], ds

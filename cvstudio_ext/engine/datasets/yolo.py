@@ -163,7 +163,7 @@ def _read_names(root: Path, rel: str) -> list[str]:
     lines = text_lines(root / rel) or []
     while lines and not lines[-1]:
         lines.pop()
-    return [ln for ln in lines]
+    return [clean_text(ln) for ln in lines]
 
 
 def _resolve_listed(listing: Listing, ref: str, bases: list[str]) -> tuple[str | None, bool]:
