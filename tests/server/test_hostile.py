@@ -298,3 +298,19 @@ async def test_a_nul_in_a_darknet_names_file_is_not_stored(api, jp_root_dir):
     (root / "obj.names").write_bytes(b"ca\x00t\ndog\n")
     ds = await api.register("darknet", "darknet")
     assert ds["status"] == "ready" and ds["classes"] == ["cat", "dog"], ds
+
+
+async def test_a_nul_in_a_coco_category_name_is_not_stored(api, jp_root_dir):
+    from ..datagen import write_image
+
+    root = jp_root_dir / "coco"
+    write_image(root / "images" / "a.jpg", 32, 32)
+    coco = {
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 32, "height": 32}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 8, 8], "area": 64, "iscrowd": 0}],
+        "categories": [{"id": 1, "name": "ca\u0000t"}],
+    }
+    (root / "annotations").mkdir()
+    (root / "annotations" / "instances.json").write_text(json.dumps(coco))
+    ds = await api.register("coco", "coco")
+    assert ds["status"] == "ready" and ds["classes"] == ["cat"], ds

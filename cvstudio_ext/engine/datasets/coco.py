@@ -29,6 +29,7 @@ from .records import (
 )
 from .walk import (
     Listing,
+    clean_text,
     get_listing,
     join_rel,
     no_gc,
@@ -347,7 +348,7 @@ def _read(root: Path, listing: Listing) -> ParsedDataset:
                     source=rel,
                 )
                 continue
-            name = str(c.get("name", cid))
+            name = clean_text(c.get("name", cid))
             if cid in categories and categories[cid] != name:
                 sink.add(
                     "malformed_annotation",
