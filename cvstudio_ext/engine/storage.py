@@ -9,8 +9,13 @@ internal error, and never after leaving a truncated file in place of a whole one
 from __future__ import annotations
 
 import errno
+import json
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from ..errors import InsufficientStorage
 
@@ -46,3 +51,18 @@ def disk_full_is_507(what: str) -> Iterator[None]:
         if is_disk_full(exc):
             raise disk_full(what) from exc
         raise
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write JSON so a reader sees the old file or the new one, never half of one: a temp
+    file beside it, fsynced, then renamed; the temp file goes whatever happens."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # unique: threads may race
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(obj, f, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -20,18 +20,16 @@ A cluster executor plugs in behind the same four verbs.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
 import sys
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from ..engine.storage import disk_full_is_507
+from ..engine.storage import disk_full_is_507, write_json_atomic
 
 WORKER_MODULE = "cvstudio_ext.engine.training.worker"
 
@@ -89,15 +87,7 @@ def write_control(run_dir: Path, action: str) -> None:
     """control.json, atomically, with a fresh nonce: the worker acts on each nonce once."""
     path = run_dir / "control.json"
     with disk_full_is_507(f"the run's request to {action}"):
-        fd, tmp = tempfile.mkstemp(dir=run_dir, prefix="control.json", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump({"action": action, "nonce": uuid.uuid4().hex}, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        write_json_atomic(path, {"action": action, "nonce": uuid.uuid4().hex})
 
 
 class LocalProcessExecutor:

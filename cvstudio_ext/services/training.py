@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -14,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ..engine.storage import disk_full_is_507
+from ..engine.storage import disk_full_is_507, write_json_atomic
 from ..errors import Conflict, Invalid, NotFound
 from ..store import Store
 from ..store.models import Annotation, Dataset, Image, Model, ModelVersion, Run, Weight, utcnow
@@ -59,18 +58,9 @@ def run_dict(r: Run) -> dict[str, Any]:
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Atomically: temp file in the same folder, fsync, rename; on a full disk 507, and
-    the file as it was."""
+    """Atomically; on a full disk 507, and the file as it was."""
     with disk_full_is_507(f"the run's {path.name}"):
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(data, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        write_json_atomic(path, data)
 
 
 class TrainingService:

@@ -21,7 +21,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from .spec import write_json_atomic
+from ..storage import write_json_atomic
 
 ACTIONS = ("pause", "stop", "checkpoint")
 MAX_ACKS = 100

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from .. import models_factory
+from ..storage import write_json_atomic
 from . import checkpoints
 from .control import Control
 from .data import (
@@ -38,7 +39,7 @@ from .data import (
 from .distributed import Group
 from .events import EventWriter
 from .metrics import confusion, detection_map, per_class_scores
-from .spec import RunSpec, write_json_atomic
+from .spec import RunSpec
 
 STEP_GAMMA = 0.1
 # Seconds to sleep after each step; for tests and demos that need a slow run (not a hyperparameter).

@@ -44,6 +44,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..storage import write_json_atomic
+
 DEFAULTS: dict[str, Any] = {
     "epochs": 10,
     "batch_size": 16,
@@ -205,16 +207,3 @@ class RunSpec:
     def to_file(self, path: str | os.PathLike[str]) -> None:
         """Atomically (temp file, fsync, os.replace)."""
         write_json_atomic(Path(path), self.to_dict())
-
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 
 def write_pid(run_dir: Path) -> None:
-    from .spec import write_json_atomic
+    from ..storage import write_json_atomic
 
     try:
         import psutil
