@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import delete, exists, func, or_, select
 
-from ..engine.storage import disk_full_is_507, disk_full_message, is_disk_full
+from ..engine.storage import disk_full_message, is_disk_full
 from ..errors import Conflict, Forbidden, Invalid, NotFound, StudioError, Unsupported
 from ..store import Store, is_storage_full
 from ..store.models import Annotation, Dataset, DatasetIssue, DatasetStats, Image
@@ -211,8 +211,7 @@ class DatasetService:
         dest = self.data_dir / "datasets" / uuid.uuid4().hex
         with self.pending.around("datasets", dest.name):
             try:
-                with disk_full_is_507("the unpacked archive"):
-                    result = safe_extract(Path(archive), dest, max_total_size=self.max_upload_size * 20)
+                result = safe_extract(Path(archive), dest, max_total_size=self.max_upload_size * 20)
                 root = Path(result.root).resolve()
                 fmt, task, rec = self._recognize_for_import(root, fmt)
                 row = self._create(owner, name, fmt, task, root, managed=True)
