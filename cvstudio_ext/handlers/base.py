@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from tornado import web
 
 from ..engine.storage import disk_full, is_disk_full
-from ..errors import BadRequest, Conflict, InsufficientStorage, Invalid, NotFound, StudioError, Unavailable, Unsupported
+from ..errors import BadRequest, Conflict, Invalid, NotFound, StudioError, Unavailable, Unsupported
 from . import json_gate
 
 _ANONYMOUS_PROVIDERS = (IdentityProvider, PasswordIdentityProvider)
@@ -148,14 +148,10 @@ def studio_error_for(e: BaseException) -> BaseException:
     """The API error a low-level failure stands for: a full disk is 507, a database that
     stayed locked past its busy timeout is 503, a unique key two writers raced for is 409;
     anything else is left as it is."""
-    if is_disk_full(e):
-        return disk_full("what this request was writing")
+    if is_disk_full(e):  # a full database is already 507 (store/db.py)
+        return disk_full("the request's data")
     if isinstance(e, OperationalError):
         text = str(e.orig).lower()
-        if "disk is full" in text or "disk full" in text:
-            return InsufficientStorage(
-                "The disk under CV Studio's database is full; free space and try again.", code="disk_full"
-            )
         if "database is locked" in text or "database table is locked" in text:
             return Unavailable("The database is busy; try again in a moment.", code="database_busy")
     if isinstance(e, IntegrityError):  # a race the service's own checks could not see (PostgreSQL)
