@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export NO_ALBUMENTATIONS_UPDATE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv lab test bench fuzz clean
+.PHONY: venv lab test bench fuzz labext clean
 
 venv: $(STAMP)
 
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
 	$(PY) -m pip install -q -e '.[test,bench]'
 	$(PY) -m cvstudio_widgets.lab_settings $(VENV)
+	# the lab extension as a link to the committed bundle (what `jupyter labextension
+	# develop` does, without its build), so that a rebuild is live
+	rm -rf $(VENV)/share/jupyter/labextensions/jupyter-cvstudio
+	ln -s $(abspath cvstudio_ext/labextension) $(VENV)/share/jupyter/labextensions/jupyter-cvstudio
 	touch $(STAMP)
 
 lab: $(STAMP)
@@ -32,6 +36,13 @@ bench: $(STAMP)
 # schemathesis against a seeded live server for FUZZ_SECONDS (default 900) with FUZZ_SEED
 fuzz: $(STAMP)
 	$(PY) -m tests.fuzzing $(FUZZ_ARGS)
+
+# the lab extension and the widgets' ES modules from labextension/ (needs node and npm's
+# registry): type check, lint, then the production bundles that are committed
+labext: $(STAMP)
+	cd labextension && PATH="$(abspath $(VENV))/bin:$$PATH" jlpm install --immutable
+	cd labextension && PATH="$(abspath $(VENV))/bin:$$PATH" jlpm check
+	cd labextension && PATH="$(abspath $(VENV))/bin:$$PATH" jlpm build
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

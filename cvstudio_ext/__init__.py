@@ -9,3 +9,8 @@ def _jupyter_server_extension_points() -> list[dict]:
     from .app import CVStudio
 
     return [{"module": "cvstudio_ext", "app": CVStudio}]
+
+
+def _jupyter_labextension_paths() -> list[dict]:
+    """The prebuilt lab extension (built from labextension/ into cvstudio_ext/labextension)."""
+    return [{"src": "labextension", "dest": "jupyter-cvstudio"}]

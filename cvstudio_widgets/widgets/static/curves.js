@@ -1,64 +1,190 @@
-// TrainingCurves: loss, metric and learning-rate charts from float32 buffers, status,
-// progress and pause/resume/stop.
-const GROUPS = [
-  ["loss", (n) => n.includes("loss")],
-  ["metrics", (n) => n.startsWith("val_") && !n.includes("loss")],
-  ["learning rate", (n) => n === "lr"],
-];
-const COLORS = ["#2a7ae2", "#e6194b", "#3cb44b", "#f58231", "#911eb4", "#008080"];
+// Built from labextension/widgets and labextension/src/draw by `jlpm build:widgets`; do not edit.
 
-function floats(view) {
-  return new Float32Array(view.buffer, view.byteOffset, view.byteLength / 4);
+// src/draw/downsample.ts
+var MAX_POINTS = 2e3;
+function downsample(x, y, n, maxPoints = MAX_POINTS) {
+  if (n <= maxPoints) {
+    return { x: Float32Array.from({ length: n }, (_, i) => x[i]), y: Float32Array.from({ length: n }, (_, i) => y[i]) };
+  }
+  const buckets = Math.floor(maxPoints / 2);
+  const keep = [0];
+  for (let b = 0; b < buckets; b++) {
+    const start = Math.floor(b * n / buckets);
+    const end = Math.floor((b + 1) * n / buckets);
+    let lo = start;
+    let hi = start;
+    for (let i = start + 1; i < end; i++) {
+      if (y[i] < y[lo]) lo = i;
+      if (y[i] > y[hi]) hi = i;
+    }
+    if (lo < hi) keep.push(lo, hi);
+    else if (hi < lo) keep.push(hi, lo);
+    else keep.push(lo);
+  }
+  keep.push(n - 1);
+  const out = { x: new Float32Array(keep.length), y: new Float32Array(keep.length) };
+  let m = 0;
+  let last = -1;
+  for (const i of keep) {
+    if (i === last) continue;
+    out.x[m] = x[i];
+    out.y[m] = y[i];
+    m++;
+    last = i;
+  }
+  return { x: out.x.subarray(0, m), y: out.y.subarray(0, m) };
 }
 
-function chart(title, series) {
-  const box = document.createElement("div");
-  box.className = "cvs-chart";
-  const head = document.createElement("div");
-  head.textContent = title;
-  const canvas = document.createElement("canvas");
-  canvas.width = 600;
-  canvas.height = 360;
-  box.append(head, canvas);
+// src/draw/theme.ts
+var PALETTE = ["#2a7ae2", "#e6194b", "#3cb44b", "#f58231", "#911eb4", "#008080", "#f032e6", "#808000"];
+function ink(el) {
+  const css = getComputedStyle(el);
+  const v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+  return {
+    text: v("--jp-ui-font-color1", "#222"),
+    muted: v("--jp-ui-font-color2", "#666"),
+    grid: v("--jp-border-color2", "#ddd"),
+    font: v("--jp-ui-font-family", "sans-serif")
+  };
+}
+
+// src/draw/ticks.ts
+function niceTicks(lo, hi, count = 5) {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / count;
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  const ticks = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
+  return ticks;
+}
+function tickLabel(value) {
+  const a = Math.abs(value);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return value.toExponential(1);
+  return String(Number(value.toPrecision(4)));
+}
+
+// src/draw/chart.ts
+var GROUPS = [
+  ["loss", (n) => n.includes("loss")],
+  ["metrics", (n) => n.startsWith("val_") && !n.includes("loss")],
+  ["learning rate", (n) => n === "lr"]
+];
+function drawChart(canvas, series, xLabel = "step") {
   const ctx = canvas.getContext("2d");
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-  const data = series.map(([name, s]) => [name, floats(s.x), floats(s.y), s.n]);
-  for (const [, xs, ys] of data) {
-    for (let i = 0; i < xs.length; i++) {
-      if (!Number.isFinite(ys[i])) continue;
-      x0 = Math.min(x0, xs[i]); x1 = Math.max(x1, xs[i]);
-      y0 = Math.min(y0, ys[i]); y1 = Math.max(y1, ys[i]);
+  if (!ctx) return 0;
+  const colours = ink(canvas);
+  const scale = window.devicePixelRatio || 1;
+  const cssW = canvas.clientWidth || 600;
+  const cssH = canvas.clientHeight || 240;
+  canvas.width = Math.round(cssW * scale);
+  canvas.height = Math.round(cssH * scale);
+  ctx.setTransform(scale, 0, 0, scale, 0, 0);
+  ctx.clearRect(0, 0, cssW, cssH);
+  let x0 = Infinity;
+  let x1 = -Infinity;
+  let y0 = Infinity;
+  let y1 = -Infinity;
+  const drawn = series.map((s) => {
+    const d = downsample(s.x, s.y, s.x.length, MAX_POINTS);
+    for (let i = 0; i < d.x.length; i++) {
+      if (!Number.isFinite(d.y[i])) continue;
+      x0 = Math.min(x0, d.x[i]);
+      x1 = Math.max(x1, d.x[i]);
+      y0 = Math.min(y0, d.y[i]);
+      y1 = Math.max(y1, d.y[i]);
     }
-  }
-  if (!Number.isFinite(x0)) return box;
+    return d;
+  });
+  const points = drawn.reduce((a, d) => a + d.x.length, 0);
+  canvas.dataset.points = String(points);
+  if (!Number.isFinite(x0)) return 0;
   if (x1 === x0) x1 = x0 + 1;
-  if (y1 === y0) { y1 = y0 + Math.abs(y0) * 0.1 + 1e-9; }
-  const L = 60, R = 10, T = 10, B = 30, W = canvas.width - L - R, H = canvas.height - T - B;
-  ctx.font = "20px sans-serif";
-  ctx.fillStyle = "#555";
-  ctx.fillText(y1.toPrecision(3), 2, T + 16);
-  ctx.fillText(y0.toPrecision(3), 2, T + H);
-  ctx.fillText(`step ${x0}`, L, canvas.height - 6);
-  ctx.fillText(`${x1}`, canvas.width - R - 60, canvas.height - 6);
-  data.forEach(([name, xs, ys, n], k) => {
-    ctx.strokeStyle = COLORS[k % COLORS.length];
-    ctx.lineWidth = 2;
+  if (y1 === y0) {
+    const pad = Math.abs(y0) * 0.05 || 0.5;
+    y0 -= pad;
+    y1 += pad;
+  }
+  ctx.font = `11px ${colours.font}`;
+  const yTicks = niceTicks(y0, y1, 4);
+  const L = 8 + Math.max(...yTicks.map((t) => ctx.measureText(tickLabel(t)).width));
+  const R = 10;
+  const T = 8;
+  const B = 30;
+  const W = cssW - L - R;
+  const H = cssH - T - B;
+  const px = (x) => L + (x - x0) / (x1 - x0) * W;
+  const py = (y) => T + H - (y - y0) / (y1 - y0) * H;
+  ctx.strokeStyle = colours.grid;
+  ctx.fillStyle = colours.muted;
+  ctx.lineWidth = 1;
+  ctx.textAlign = "right";
+  ctx.textBaseline = "middle";
+  for (const t of yTicks) {
+    ctx.beginPath();
+    ctx.moveTo(L, Math.round(py(t)) + 0.5);
+    ctx.lineTo(L + W, Math.round(py(t)) + 0.5);
+    ctx.stroke();
+    ctx.fillText(tickLabel(t), L - 4, py(t));
+  }
+  ctx.textAlign = "center";
+  ctx.textBaseline = "top";
+  for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(W / 90)))) {
+    ctx.beginPath();
+    ctx.moveTo(Math.round(px(t)) + 0.5, T);
+    ctx.lineTo(Math.round(px(t)) + 0.5, T + H);
+    ctx.stroke();
+    ctx.fillText(tickLabel(t), px(t), T + H + 3);
+  }
+  ctx.fillText(xLabel, L + W / 2, T + H + 16);
+  drawn.forEach((d, k) => {
+    ctx.strokeStyle = PALETTE[k % PALETTE.length];
+    ctx.lineWidth = 1.5;
     ctx.beginPath();
     let started = false;
-    for (let i = 0; i < xs.length; i++) {
-      if (!Number.isFinite(ys[i])) continue;
-      const px = L + ((xs[i] - x0) / (x1 - x0)) * W;
-      const py = T + H - ((ys[i] - y0) / (y1 - y0)) * H;
-      if (started) ctx.lineTo(px, py); else { ctx.moveTo(px, py); started = true; }
+    for (let i = 0; i < d.x.length; i++) {
+      if (!Number.isFinite(d.y[i])) {
+        started = false;
+        continue;
+      }
+      if (started) ctx.lineTo(px(d.x[i]), py(d.y[i]));
+      else {
+        ctx.moveTo(px(d.x[i]), py(d.y[i]));
+        started = true;
+      }
     }
     ctx.stroke();
-    ctx.fillStyle = COLORS[k % COLORS.length];
-    ctx.fillText(`${name} (${n})`, L + 10 + 200 * k, T + 20);
   });
-  canvas.dataset.points = data.reduce((a, d) => a + d[1].length, 0);
+  return points;
+}
+function chartBox(title, series, xLabel = "step") {
+  const box = document.createElement("div");
+  box.className = "cvs-chart";
+  box.dataset.chart = title;
+  const head = document.createElement("div");
+  head.className = "cvs-chart-head";
+  const name = document.createElement("b");
+  name.textContent = title;
+  head.append(name);
+  series.forEach((s, k) => {
+    const key = document.createElement("span");
+    key.className = "cvs-key";
+    key.style.setProperty("--cvs-key", PALETTE[k % PALETTE.length]);
+    const last = s.x.length ? s.y[s.x.length - 1] : NaN;
+    key.textContent = `${s.name}${Number.isFinite(last) ? ` ${tickLabel(last)}` : ""}`;
+    key.title = `${s.total ?? s.x.length} points`;
+    head.append(key);
+  });
+  const canvas = document.createElement("canvas");
+  box.append(head, canvas);
+  requestAnimationFrame(() => drawChart(canvas, series, xLabel));
   return box;
 }
 
+// widgets/curves.js
+function floats(view) {
+  return new Float32Array(view.buffer, view.byteOffset, view.byteLength / 4);
+}
 function render({ model, el }) {
   el.classList.add("cvs", "cvs-curves");
   const head = document.createElement("div");
@@ -68,9 +194,6 @@ function render({ model, el }) {
   const error = document.createElement("div");
   error.className = "cvs-error";
   el.append(head, error, charts);
-
-  // the head is built once and updated in place: buttons re-created several times a
-  // second would swallow clicks
   function button(action, label) {
     const b = document.createElement("button");
     b.textContent = label;
@@ -78,8 +201,6 @@ function render({ model, el }) {
     b.onclick = () => request(action);
     return b;
   }
-  // A click is sent until the kernel acknowledges it: a message can be lost while the
-  // page reconnects to its kernel; the kernel acts once per nonce.
   let pending = null;
   function request(action) {
     pending = { action, nonce: `${Date.now()}-${Math.random()}` };
@@ -88,10 +209,10 @@ function render({ model, el }) {
   const retry = setInterval(() => {
     if (!pending) return;
     model.send(pending);
-    if (Date.now() - Number(pending.nonce.split("-")[0]) > 6000) {
+    if (Date.now() - Number(pending.nonce.split("-")[0]) > 6e3) {
       error.textContent = "The kernel does not answer this page's buttons; reload the page, or run the cell again.";
     }
-  }, 2000);
+  }, 2e3);
   model.on("msg:custom", (msg) => {
     if (pending && msg.ack === pending.nonce) {
       pending = null;
@@ -110,26 +231,26 @@ function render({ model, el }) {
   const resume = button("resume", "Resume");
   const stop = button("stop", "Stop");
   head.append(title, status, progress, where, pause, resume, stop);
-
   function drawHead() {
     title.textContent = model.get("title");
     const s = model.get("status");
     status.textContent = s;
     const epochs = model.get("epochs") || 1;
-    fill.style.width = `${Math.min(100, (100 * model.get("epoch")) / epochs)}%`;
-    where.textContent = `epoch ${model.get("epoch")}/${model.get("epochs")} · step ${model.get("step")}` + (model.get("best") ? ` · best ${model.get("best")}` : "");
+    fill.style.width = `${Math.min(100, 100 * model.get("epoch") / epochs)}%`;
+    where.textContent = `epoch ${model.get("epoch")}/${model.get("epochs")} \xB7 step ${model.get("step")}` + (model.get("best") ? ` \xB7 best ${model.get("best")}` : "");
     pause.disabled = s !== "running";
     resume.disabled = !["paused", "interrupted", "stopped"].includes(s);
     stop.disabled = !["queued", "running", "paused", "interrupted"].includes(s);
     error.textContent = model.get("error");
   }
-
   function drawCharts() {
     charts.replaceChildren();
     const series = Object.entries(model.get("series"));
-    for (const [title, test] of GROUPS) {
+    for (const [title2, test] of GROUPS) {
       const members = series.filter(([name]) => test(name));
-      if (members.length) charts.append(chart(title, members));
+      if (members.length) {
+        charts.append(chartBox(title2, members.map(([name, s]) => ({ name, x: floats(s.x), y: floats(s.y), total: s.n }))));
+      }
     }
   }
   drawHead();
@@ -138,5 +259,7 @@ function render({ model, el }) {
   model.on("change:series", drawCharts);
   return () => clearInterval(retry);
 }
-
-export default { render };
+var curves_default = { render };
+export {
+  curves_default as default
+};

@@ -1,12 +1,12 @@
-// GraphEditor: palette, nodes you drag, ports you click to connect (the kernel asks the
-// server whether the shapes fit), params you edit, shapes and errors on every node.
+// Built from labextension/widgets and labextension/src/draw by `jlpm build:widgets`; do not edit.
+
+// widgets/graph.js
 function layout(graph, positions) {
-  // nodes without a position go in columns by their distance from an input
   const depth = {};
   const incoming = {};
   for (const e of graph.edges) (incoming[e.target] = incoming[e.target] || []).push(e.source);
-  const visit = (id, seen = new Set()) => {
-    if (depth[id] !== undefined) return depth[id];
+  const visit = (id, seen = /* @__PURE__ */ new Set()) => {
+    if (depth[id] !== void 0) return depth[id];
     if (seen.has(id)) return 0;
     seen.add(id);
     const parents = incoming[id] || [];
@@ -23,21 +23,24 @@ function layout(graph, positions) {
   }
   return out;
 }
-
 function parseValue(text) {
   const t = text.trim();
-  if (t === "") return undefined;
-  try { return JSON.parse(t); } catch { return t; }
+  if (t === "") return void 0;
+  try {
+    return JSON.parse(t);
+  } catch {
+    return t;
+  }
 }
-
 function render({ model, el }) {
   el.classList.add("cvs", "cvs-graph");
-  let picked = null;      // node id whose params show
-  let connecting = null;  // node id whose output port was clicked
-
-  const commit = (graph) => { model.set("graph", graph); model.save_changes(); };
+  let picked = null;
+  let connecting = null;
+  const commit = (graph) => {
+    model.set("graph", graph);
+    model.save_changes();
+  };
   const byType = () => Object.fromEntries(model.get("catalogue").map((c) => [c.type, c]));
-
   function addNode(type) {
     const graph = structuredClone(model.get("graph"));
     const spec = byType()[type];
@@ -45,12 +48,11 @@ function render({ model, el }) {
     const base = type.toLowerCase();
     while (graph.nodes.some((n) => n.id === `${base}${i}`)) i++;
     const params = {};
-    for (const p of spec.params || []) if (p.required && p.default !== null && p.default !== undefined) params[p.name] = p.default;
+    for (const p of spec.params || []) if (p.required && p.default !== null && p.default !== void 0) params[p.name] = p.default;
     graph.nodes.push({ id: `${base}${i}`, type, params });
     picked = `${base}${i}`;
     commit(graph);
   }
-
   function removeNode(id) {
     const graph = structuredClone(model.get("graph"));
     graph.nodes = graph.nodes.filter((n) => n.id !== id);
@@ -58,32 +60,29 @@ function render({ model, el }) {
     picked = null;
     commit(graph);
   }
-
   function removeEdge(index) {
     const graph = structuredClone(model.get("graph"));
     graph.edges.splice(index, 1);
     commit(graph);
   }
-
   function setParam(id, name, value) {
     const graph = structuredClone(model.get("graph"));
     const node = graph.nodes.find((n) => n.id === id);
-    if (value === undefined) delete node.params[name]; else node.params[name] = value;
+    if (value === void 0) delete node.params[name];
+    else node.params[name] = value;
     commit(graph);
   }
-
   function draw() {
     el.replaceChildren();
     const graph = model.get("graph");
     const shapes = model.get("shapes");
     const errors = model.get("errors");
     const positions = layout(graph, model.get("positions"));
-
     const bar = document.createElement("div");
     bar.className = "cvs-bar";
     const status = document.createElement("span");
     status.className = "cvs-valid";
-    status.textContent = model.get("valid") ? "✓ valid" : `✗ ${errors.length} problem(s)`;
+    status.textContent = model.get("valid") ? "\u2713 valid" : `\u2717 ${errors.length} problem(s)`;
     bar.append(status);
     if (model.get("message")) {
       const m = document.createElement("span");
@@ -97,7 +96,6 @@ function render({ model, el }) {
       bar.append(hint);
     }
     el.append(bar);
-
     const editor = document.createElement("div");
     editor.className = "cvs-editor";
     const palette = document.createElement("div");
@@ -118,7 +116,6 @@ function render({ model, el }) {
       item.onclick = () => addNode(spec.type);
       palette.append(item);
     }
-
     const canvas = document.createElement("div");
     canvas.className = "cvs-canvas";
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -126,33 +123,37 @@ function render({ model, el }) {
     svg.setAttribute("height", "2000");
     canvas.append(svg);
     const boxes = {};
-    for (const node of graph.nodes) {
+    for (const node2 of graph.nodes) {
       const div = document.createElement("div");
       div.className = "cvs-node";
-      div.dataset.id = node.id;
-      const [x, y] = positions[node.id];
+      div.dataset.id = node2.id;
+      const [x, y] = positions[node2.id];
       div.style.left = `${x}px`;
       div.style.top = `${y}px`;
-      const nodeErrors = errors.filter((e) => e.node === node.id);
+      const nodeErrors = errors.filter((e) => e.node === node2.id);
       if (nodeErrors.length) div.classList.add("cvs-bad");
-      if (picked === node.id) div.classList.add("cvs-picked");
+      if (picked === node2.id) div.classList.add("cvs-picked");
       const head = document.createElement("div");
       head.innerHTML = "";
       const name = document.createElement("b");
-      name.textContent = `${node.id}`;
+      name.textContent = `${node2.id}`;
       const type = document.createElement("span");
-      type.textContent = ` ${node.type}`;
+      type.textContent = ` ${node2.type}`;
       head.append(name, type);
-      if (node.type !== "Output") {
+      if (node2.type !== "Output") {
         const port = document.createElement("span");
         port.className = "cvs-port";
         port.title = "connect from here";
-        port.onclick = (ev) => { ev.stopPropagation(); connecting = node.id; draw(); };
+        port.onclick = (ev) => {
+          ev.stopPropagation();
+          connecting = node2.id;
+          draw();
+        };
         head.append(port);
       }
       const shape = document.createElement("div");
       shape.className = "cvs-shape";
-      shape.textContent = shapes[node.id] ? `→ [${shapes[node.id].join(", ")}]` : "→ ?";
+      shape.textContent = shapes[node2.id] ? `\u2192 [${shapes[node2.id].join(", ")}]` : "\u2192 ?";
       div.append(head, shape);
       for (const e of nodeErrors) {
         const d = document.createElement("div");
@@ -161,39 +162,42 @@ function render({ model, el }) {
         div.append(d);
       }
       div.onclick = () => {
-        if (connecting && connecting !== node.id) {
-          model.send({ type: "connect", source: connecting, target: node.id });
+        if (connecting && connecting !== node2.id) {
+          model.send({ type: "connect", source: connecting, target: node2.id });
           connecting = null;
         } else {
-          picked = node.id;
+          picked = node2.id;
         }
         draw();
       };
       let drag = null;
-      div.onmousedown = (ev) => { drag = [ev.clientX, ev.clientY, x, y]; };
+      div.onmousedown = (ev) => {
+        drag = [ev.clientX, ev.clientY, x, y];
+      };
       window.addEventListener("mouseup", (ev) => {
         if (!drag) return;
         const [cx, cy, ox, oy] = drag;
         drag = null;
         if (Math.abs(ev.clientX - cx) + Math.abs(ev.clientY - cy) < 4) return;
-        model.set("positions", { ...model.get("positions"), [node.id]: [ox + ev.clientX - cx, oy + ev.clientY - cy] });
+        model.set("positions", { ...model.get("positions"), [node2.id]: [ox + ev.clientX - cx, oy + ev.clientY - cy] });
         model.save_changes();
       }, { once: true });
       canvas.append(div);
-      boxes[node.id] = [x, y];
+      boxes[node2.id] = [x, y];
     }
     graph.edges.forEach((e, i) => {
       const a = boxes[e.source], b = boxes[e.target];
       if (!a || !b) return;
       const line = document.createElementNS("http://www.w3.org/2000/svg", "line");
-      line.setAttribute("x1", a[0] + 60); line.setAttribute("y1", a[1] + 40);
-      line.setAttribute("x2", b[0] + 60); line.setAttribute("y2", b[1]);
+      line.setAttribute("x1", a[0] + 60);
+      line.setAttribute("y1", a[1] + 40);
+      line.setAttribute("x2", b[0] + 60);
+      line.setAttribute("y2", b[1]);
       line.setAttribute("stroke", "#888");
       line.setAttribute("stroke-width", "2");
       line.dataset.edge = i;
       svg.append(line);
     });
-
     const params = document.createElement("div");
     params.className = "cvs-params";
     const node = graph.nodes.find((n) => n.id === picked);
@@ -209,11 +213,11 @@ function render({ model, el }) {
         const input = document.createElement("input");
         input.name = p.name;
         const value = node.params[p.name];
-        input.value = value === undefined ? "" : JSON.stringify(value);
-        input.placeholder = p.default === null || p.default === undefined ? "" : JSON.stringify(p.default);
+        input.value = value === void 0 ? "" : JSON.stringify(value);
+        input.placeholder = p.default === null || p.default === void 0 ? "" : JSON.stringify(p.default);
         input.onchange = () => setParam(node.id, p.name, parseValue(input.value));
         input.onkeydown = (ev) => {
-          ev.stopPropagation(); // typing a param must not trigger notebook shortcuts
+          ev.stopPropagation();
           if (ev.key === "Enter") input.blur();
         };
         label.append(input);
@@ -222,7 +226,7 @@ function render({ model, el }) {
       const edges = graph.edges.map((e, i) => [e, i]).filter(([e]) => e.target === node.id || e.source === node.id);
       for (const [e, i] of edges) {
         const b = document.createElement("button");
-        b.textContent = `✕ ${e.source} → ${e.target}`;
+        b.textContent = `\u2715 ${e.source} \u2192 ${e.target}`;
         b.onclick = () => removeEdge(i);
         params.append(b);
       }
@@ -240,9 +244,16 @@ function render({ model, el }) {
     el.append(editor);
   }
   el.tabIndex = 0;
-  el.addEventListener("keydown", (ev) => { if (ev.key === "Escape") { connecting = null; draw(); } });
+  el.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") {
+      connecting = null;
+      draw();
+    }
+  });
   draw();
   for (const n of ["graph", "shapes", "errors", "valid", "message", "positions", "catalogue"]) model.on(`change:${n}`, draw);
 }
-
-export default { render };
+var graph_default = { render };
+export {
+  graph_default as default
+};

@@ -1,34 +1,57 @@
-// DatasetPreview: the grid, filters, full image and augmentation, drawn from kernel data.
-const COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6", "#bcf60c", "#fabebe", "#008080"];
+// Built from labextension/widgets and labextension/src/draw by `jlpm build:widgets`; do not edit.
 
-function blobUrl(view, type = "image/jpeg") {
-  return URL.createObjectURL(new Blob([view], { type }));
+// src/draw/theme.ts
+var PALETTE = ["#2a7ae2", "#e6194b", "#3cb44b", "#f58231", "#911eb4", "#008080", "#f032e6", "#808000"];
+
+// src/draw/boxes.ts
+function colourOf(name, classes) {
+  const i = classes.indexOf(name);
+  return PALETTE[(i < 0 ? 0 : i) % PALETTE.length];
 }
-
-export function drawImage(canvas, view, item, boxes, classes, type) {
+function drawImage(canvas, source, size, boxes, classes, type = "image/jpeg") {
+  const blob = source instanceof Blob ? source : new Blob([source], { type });
+  const url = URL.createObjectURL(blob);
   const img = new Image();
-  img.onload = () => {
-    canvas.width = img.naturalWidth;
-    canvas.height = img.naturalHeight;
-    const ctx = canvas.getContext("2d");
-    ctx.drawImage(img, 0, 0);
-    const sx = img.naturalWidth / (item.width || img.naturalWidth);
-    const sy = img.naturalHeight / (item.height || img.naturalHeight);
-    ctx.lineWidth = Math.max(1, img.naturalWidth / 160);
-    ctx.font = `${Math.max(9, img.naturalWidth / 18)}px sans-serif`;
-    for (const [x, y, w, h, name] of boxes || []) {
-      const color = COLORS[Math.abs(classes.indexOf(name)) % COLORS.length];
-      ctx.strokeStyle = color;
-      ctx.strokeRect(x * sx, y * sy, w * sx, h * sy);
-      ctx.fillStyle = color;
-      ctx.fillText(name, x * sx + 2, Math.max(10, y * sy - 2));
-    }
-    URL.revokeObjectURL(img.src);
-    canvas.dataset.drawn = "1";
-  };
-  img.src = blobUrl(view, type);
+  return new Promise((resolve) => {
+    img.onload = () => {
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      const ctx = canvas.getContext("2d");
+      if (ctx) {
+        ctx.drawImage(img, 0, 0);
+        const sx = img.naturalWidth / (size.width || img.naturalWidth);
+        const sy = img.naturalHeight / (size.height || img.naturalHeight);
+        ctx.lineWidth = Math.max(1, img.naturalWidth / 160);
+        const fontPx = Math.max(9, Math.min(16, img.naturalWidth / 18));
+        ctx.font = `${fontPx}px sans-serif`;
+        ctx.textBaseline = "bottom";
+        for (const [x, y, w, h, name] of boxes || []) {
+          const colour = colourOf(name, classes);
+          ctx.strokeStyle = colour;
+          ctx.strokeRect(x * sx, y * sy, w * sx, h * sy);
+          const label = String(name);
+          const tw = ctx.measureText(label).width + 4;
+          const ty = y * sy > fontPx + 2 ? y * sy : y * sy + fontPx + 2;
+          ctx.fillStyle = colour;
+          ctx.fillRect(x * sx, ty - fontPx - 2, tw, fontPx + 2);
+          ctx.fillStyle = "#fff";
+          ctx.fillText(label, x * sx + 2, ty - 1);
+        }
+      }
+      URL.revokeObjectURL(url);
+      canvas.dataset.drawn = "1";
+      resolve();
+    };
+    img.onerror = () => {
+      URL.revokeObjectURL(url);
+      canvas.dataset.drawn = "error";
+      resolve();
+    };
+    img.src = url;
+  });
 }
 
+// widgets/preview.js
 function option(value, text, selected) {
   const o = document.createElement("option");
   o.value = value;
@@ -36,7 +59,6 @@ function option(value, text, selected) {
   o.selected = selected;
   return o;
 }
-
 function select(label, options, current, onChange) {
   const s = document.createElement("select");
   s.title = label;
@@ -44,11 +66,12 @@ function select(label, options, current, onChange) {
   s.onchange = () => onChange(s.value);
   return s;
 }
-
 function render({ model, el }) {
   el.classList.add("cvs", "cvs-preview");
-  const set = (name, value) => { model.set(name, value); model.save_changes(); };
-
+  const set = (name, value) => {
+    model.set(name, value);
+    model.save_changes();
+  };
   function draw() {
     el.replaceChildren();
     const classes = model.get("classes");
@@ -62,11 +85,11 @@ function render({ model, el }) {
     bar.append(select("defect", [["", "any defects"], ...model.get("issue_kinds").map((k) => [k, k])], model.get("issue"), (v) => set("issue", v)));
     const pages = Math.max(1, Math.ceil(model.get("total") / model.get("page_size")));
     const prev = document.createElement("button");
-    prev.textContent = "◀";
+    prev.textContent = "\u25C0";
     prev.disabled = model.get("page") <= 0;
     prev.onclick = () => set("page", model.get("page") - 1);
     const next = document.createElement("button");
-    next.textContent = "▶";
+    next.textContent = "\u25B6";
     next.disabled = model.get("page") >= pages - 1;
     next.onclick = () => set("page", model.get("page") + 1);
     const where = document.createElement("span");
@@ -98,12 +121,12 @@ function render({ model, el }) {
       if (thumbs[i]) drawImage(canvas, thumbs[i], item, item.boxes, classes);
       const cap = document.createElement("div");
       cap.className = "cvs-caption";
-      const label = item.label !== null && item.label !== undefined ? classes[item.label] + " · " : "";
+      const label = item.label !== null && item.label !== void 0 ? classes[item.label] + " \xB7 " : "";
       cap.textContent = label + item.file.split("/").pop();
       if (item.issues.length) {
         const warn = document.createElement("span");
         warn.className = "cvs-issue";
-        warn.textContent = " ⚠ " + item.issues.join(", ");
+        warn.textContent = " \u26A0 " + item.issues.join(", ");
         cap.append(warn);
       }
       cell.title = item.file;
@@ -123,7 +146,7 @@ function render({ model, el }) {
       left.append(c1);
       drawImage(c1, full, item, item.boxes, classes, "image/*");
       const info = document.createElement("div");
-      info.textContent = `${item.file || ""} ${item.width}×${item.height}, ${item.boxes ? item.boxes.length : 0} boxes`;
+      info.textContent = `${item.file || ""} ${item.width}\xD7${item.height}, ${item.boxes ? item.boxes.length : 0} boxes`;
       left.append(info);
       pane.append(left);
       const augmented = model.get("augmented");
@@ -134,7 +157,7 @@ function render({ model, el }) {
         right.append(c2);
         drawImage(c2, augmented, { width: 0, height: 0 }, model.get("augmented_boxes"), classes, "image/png");
         const p = document.createElement("div");
-        p.textContent = "augmented: " + model.get("pipeline").map((s) => s.type).join(" → ");
+        p.textContent = "augmented: " + model.get("pipeline").map((s) => s.type).join(" \u2192 ");
         right.append(p);
         pane.append(right);
       }
@@ -146,5 +169,7 @@ function render({ model, el }) {
     model.on(`change:${name}`, draw);
   }
 }
-
-export default { render };
+var preview_default = { render };
+export {
+  preview_default as default
+};

@@ -1,0 +1,13 @@
+import { Widget } from "@lumino/widgets";
+
+import { Studio } from "../studio";
+
+export class RunTab extends Widget {
+  constructor(
+    readonly studio: Studio,
+    readonly itemId: number,
+  ) {
+    super();
+    this.title.label = "Run " + itemId;
+  }
+}
