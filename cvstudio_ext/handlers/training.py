@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tornado import web
 from tornado.websocket import WebSocketClosedError
 
-from ..errors import Invalid
+from ..errors import Invalid, NotFound
 from .base import API, MAX_ID, CVStudioHandler, Op, Page, Strict, check_name, path_id
 from .sockets import CVStudioSocket
 
@@ -281,6 +281,88 @@ class RunSocket(CVStudioSocket):
             self._task.cancel()
 
 
+class NoQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+RUNS_COALESCE_S = 0.25
+
+
+class RunsSocket(CVStudioSocket):
+    """The user's runs, live, for lists: first `{type: runs, data: {items, total}}` (every
+    run, newest first), then `{type: run, data: run}` when one is created or changes and
+    `{type: deleted, data: {id}}`, each run at most once per quarter second."""
+
+    doc = {
+        "get": Op(
+            "WebSocket: the user's runs, a snapshot {type: runs, data: {items, total}} then "
+            "{type: run, data: run} on every change and {type: deleted, data: {id}} (upgrade required)",
+            query=NoQuery,
+            status=101,
+            tags=["training"],
+            errors=(),
+        )
+    }
+    query_model = NoQuery
+    refusal = "You are not allowed to follow training runs."
+    _callback = None
+
+    @ws_authenticated
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        await self.admit()
+        await super().get(*args, **kwargs)
+
+    async def open(self, *args: Any, **kwargs: Any) -> None:
+        loop = asyncio.get_running_loop()
+        self.changed: set[int] = set()
+        self.wake = asyncio.Event()
+
+        def note(run_id: int) -> None:
+            self.changed.add(run_id)
+            self.wake.set()
+
+        self._callback = lambda run_id: loop.call_soon_threadsafe(note, run_id)
+        self.services.training.supervisor.watch(self._callback)  # before the snapshot: nothing falls in between
+        self._task = loop.create_task(self._pump())
+
+    async def _pump(self) -> None:
+        training = self.services.training
+        try:
+            snapshot = await asyncio.to_thread(self._all_runs)
+            known = {run["id"] for run in snapshot["items"]}
+            await self.write_message(orjson.dumps({"type": "runs", "data": snapshot}).decode())
+            while True:
+                await self.wake.wait()
+                await asyncio.sleep(RUNS_COALESCE_S)
+                self.wake.clear()
+                ids, self.changed = sorted(self.changed), set()
+                for run_id in ids:
+                    try:
+                        run = await asyncio.to_thread(training.get, self.owner, run_id)
+                    except NotFound:  # deleted, or another user's run
+                        if run_id in known:
+                            known.discard(run_id)
+                            await self.write_message(orjson.dumps({"type": "deleted", "data": {"id": run_id}}).decode())
+                        continue
+                    known.add(run_id)
+                    await self.write_message(orjson.dumps({"type": "run", "data": run}).decode())
+        except (WebSocketClosedError, asyncio.CancelledError):
+            return
+
+    def _all_runs(self) -> dict[str, Any]:
+        training, items = self.services.training, []
+        while True:
+            page = training.list(self.owner, offset=len(items), limit=500, status=None)
+            items += page["items"]
+            if len(items) >= page["total"] or not page["items"]:
+                return {"items": items, "total": len(items)}
+
+    def on_close(self) -> None:
+        if self._callback is not None:
+            self.services.training.supervisor.unwatch(self._callback)
+            self._task.cancel()
+
+
 ROUTES = [
     (rf"/{API}/training", RunsHandler),
     (rf"/{API}/training/(?P<run_id>\d+)", RunHandler),
@@ -290,5 +372,6 @@ ROUTES = [
     (rf"/{API}/training/(?P<run_id>\d+)/checkpoint", CheckpointNowHandler),
     (rf"/{API}/training/(?P<run_id>\d+)/checkpoints", CheckpointsHandler),
     (rf"/{API}/training/(?P<run_id>\d+)/evaluation", EvaluationHandler),
+    (rf"/{API}/ws/training", RunsSocket),
     (rf"/{API}/ws/training/(?P<run_id>\d+)", RunSocket),
 ]

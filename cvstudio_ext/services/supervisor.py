@@ -80,6 +80,7 @@ class Supervisor:
         self.gpus = gpus or _nvml_gpus
         self.executor: Executor = executor or LocalProcessExecutor()
         self._subscribers: dict[int, set[Callable[[dict[str, Any]], None]]] = {}
+        self._watchers: set[Callable[[int], None]] = set()
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -131,6 +132,23 @@ class Supervisor:
     def unsubscribe(self, run_id: int, callback: Callable[[dict[str, Any]], None]) -> None:
         with self._lock:
             self._subscribers.get(run_id, set()).discard(callback)
+
+    def watch(self, callback: Callable[[int], None]) -> None:
+        """`callback(run_id)` after any change of any run (the runs list socket); it runs
+        on the changing thread and must only hand the id over."""
+        with self._lock:
+            self._watchers.add(callback)
+
+    def unwatch(self, callback: Callable[[int], None]) -> None:
+        with self._lock:
+            self._watchers.discard(callback)
+
+    def changed(self, run_id: int) -> None:
+        """A run's row changed and is committed: tell the watchers."""
+        with self._lock:
+            watchers = list(self._watchers)
+        for callback in watchers:
+            callback(run_id)
 
     def _publish(self, run_id: int, event: dict[str, Any]) -> None:
         with self._lock:
@@ -198,12 +216,14 @@ class Supervisor:
                 with self.store.session.begin() as s:
                     run = s.get(Run, run_id)
                     run.status, run.error = finished, error or run.error
+                self.changed(run_id)
 
     def _fail(self, run_id: int, error: str) -> None:
         self._stops.pop(run_id, None)
         with self.store.session.begin() as s:
             run = s.get(Run, run_id)
             run.status, run.error, run.finished_at = "failed", error, utcnow()
+        self.changed(run_id)
 
     def _has_final_status(self, run_dir: Path) -> bool:
         events, _ = read_events(run_dir / "events.jsonl", 0)
@@ -236,9 +256,19 @@ class Supervisor:
                     run.best = {"metric": main, "value": metrics.get(main), "epoch": data.get("epoch")}
                 self._publish(run_id, event)
             run.events_offset = offset
+        if events:
+            self.changed(run_id)
         return finished
 
     def _start_queued(self) -> None:
+        started: list[int] = []
+        try:
+            self._start_queued_into(started)
+        finally:
+            for run_id in started:
+                self.changed(run_id)
+
+    def _start_queued_into(self, started: list[int]) -> None:
         with self.store.session.begin() as s:
             running = s.scalar(select(func.count()).select_from(Run).where(Run.status.in_(("running", "stopping"))))
             slots = self.max_concurrent_runs - running
@@ -254,6 +284,7 @@ class Supervisor:
                     continue  # waits in `queued` until its GPUs are free
                 in_use.update(assigned)
                 self._spawn(run, assigned)
+                started.append(run.id)
                 slots -= 1
 
     def _assigned(self, run_id: int) -> list[str]:

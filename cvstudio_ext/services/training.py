@@ -217,6 +217,7 @@ class TrainingService:
                 if run_dir is not None:
                     shutil.rmtree(run_dir, ignore_errors=True)
                 raise
+        self.supervisor.changed(out["id"])
         self.supervisor.kick()
         return out
 
@@ -348,6 +349,7 @@ class TrainingService:
                 (run_dir / "control.json").unlink(missing_ok=True)
                 run.status, run.error, run.finished_at = "queued", None, None
             out = run_dict(run)
+        self.supervisor.changed(run_id)
         self.supervisor.kick()
         return out
 
@@ -389,6 +391,7 @@ class TrainingService:
             with self.store.session.begin() as s:
                 s.delete(self._owned(s, owner, run_id))
             shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
+        self.supervisor.changed(run_id)
 
     # ---- finishing -----------------------------------------------------------------
     def _finished(self, run_id: int, status: str) -> None:
