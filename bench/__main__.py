@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, each against a baseline measured in the same run.
 
 Options: `--small` runs at a tenth of the sizes (a quick check, not the README figures);
-`--only datasets|graphs|inference|training|pipeline|widgets|start|load` picks one group. Results go to bench/results/latest.json.
+`--only datasets|graphs|inference|training|pipeline|widgets|lab|start|load` picks one group. Results go to bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from .datasets import bench_datasets, bench_server_start
 from .graphs import bench_graphs
 from .inference import bench_inference
+from .lab import bench_lab
 from .load import bench_load
 from .pipeline import bench_pipeline
 from .training import bench_training
@@ -29,7 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--small", action="store_true", help="a tenth of the sizes")
     parser.add_argument(
-        "--only", choices=("datasets", "start", "graphs", "inference", "training", "pipeline", "widgets", "load")
+        "--only", choices=("datasets", "start", "graphs", "inference", "training", "pipeline", "widgets", "lab", "load")
     )
     args = parser.parse_args()
     work = HERE / ".work"
@@ -54,6 +55,9 @@ def main() -> None:
     if args.only in (None, "widgets"):
         print("widgets", flush=True)
         results += bench_widgets(work)
+    if args.only in (None, "lab"):
+        print("lab extension", flush=True)
+        results += bench_lab(work)
     if args.only in (None, "load"):
         print("load", flush=True)
         results += bench_load(work)

@@ -15,7 +15,18 @@ SHARE = "jupyter_cvstudio-0.1.0.data/data/share/jupyter/labextensions/jupyter-cv
 
 def test_the_wheel_ships_the_prebuilt_lab_extension(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         timeout=300,
     )

@@ -304,7 +304,7 @@ class TrainingService:
                         "epoch": data.get("epoch"),
                         "step": data.get("step"),
                         "size": path.stat().st_size,
-                        "created_at": e["data"].get("time"),
+                        "created_at": e.get("time"),
                         "metrics": data.get("metrics", {}),
                         "kind": data.get("kind"),
                     }

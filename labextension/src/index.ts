@@ -26,6 +26,9 @@ export const COMMANDS = {
   uploadDataset: "cvstudio:upload-dataset",
   uploadWeight: "cvstudio:upload-weight",
   refresh: "cvstudio:refresh",
+  openDataset: "cvstudio:open-dataset",
+  openRun: "cvstudio:open-run",
+  openWeight: "cvstudio:open-weight",
 };
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -94,7 +97,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
         for (const topic of ["datasets", "runs", "weights"] as const) studio.emit(topic);
       },
     });
-    for (const command of Object.values(COMMANDS)) palette?.addItem({ command, category: CATEGORY });
+    // open a tab by id: for links between tabs, and for scripts and tests
+    for (const kind of ["dataset", "run", "weight"] as const) {
+      const command = COMMANDS[`open${kind[0].toUpperCase()}${kind.slice(1)}` as "openDataset" | "openRun" | "openWeight"];
+      app.commands.addCommand(command, {
+        label: (args) => `${CATEGORY}: Open ${kind} ${args.id ?? ""}`.trim(),
+        execute: (args) => {
+          studio.open(kind, Number(args.id));
+        },
+      });
+    }
+    for (const command of [COMMANDS.open, COMMANDS.newRun, COMMANDS.registerDataset, COMMANDS.uploadDataset, COMMANDS.uploadWeight, COMMANDS.refresh]) {
+      palette?.addItem({ command, category: CATEGORY });
+    }
     launcher?.add({ command: COMMANDS.newRun, category: CATEGORY, rank: 1, args: { isLauncher: true } });
     launcher?.add({ command: COMMANDS.open, category: CATEGORY, rank: 0, args: { isLauncher: true } });
     app.contextMenu.addItem({

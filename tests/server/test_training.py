@@ -84,8 +84,9 @@ async def test_a_run_trains_reports_and_lands_in_the_library(api, jp_root_dir, j
     later = (await api.get(f"training/{run['id']}/metrics", params={"since_step": records[-2]["step"]})).json["records"]
     assert later and all(rec["step"] > records[-2]["step"] for rec in later)
 
-    kinds = {c["kind"] for c in (await api.get(f"training/{run['id']}/checkpoints")).json["items"]}
-    assert {"last", "best"} <= kinds
+    checkpoints = (await api.get(f"training/{run['id']}/checkpoints")).json["items"]
+    assert {"last", "best"} <= {c["kind"] for c in checkpoints}
+    assert all(c["created_at"].endswith(("Z", "+00:00")) for c in checkpoints)  # when each was written
     evaluation = (await api.get(f"training/{run['id']}/evaluation")).json
     assert len(evaluation["confusion_matrix"]) == 2 and len(evaluation["per_class"]) == 2
     logs = (await api.get(f"training/{run['id']}/logs", params={"limit": 3})).json

@@ -60,7 +60,9 @@ function niceTicks(lo, hi, count = 5) {
 }
 function tickLabel(value) {
   const a = Math.abs(value);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return value.toExponential(1);
+  if (a >= 1e6) return `${Number((value / 1e6).toPrecision(3))}M`;
+  if (a >= 1e4) return `${Number((value / 1e3).toPrecision(3))}k`;
+  if (a !== 0 && a < 1e-3) return value.toExponential(1);
   return String(Number(value.toPrecision(4)));
 }
 
@@ -134,7 +136,9 @@ function drawChart(canvas, series, xLabel = "step") {
     ctx.moveTo(Math.round(px(t)) + 0.5, T);
     ctx.lineTo(Math.round(px(t)) + 0.5, T + H);
     ctx.stroke();
-    ctx.fillText(tickLabel(t), px(t), T + H + 3);
+    const label = tickLabel(t);
+    const half = ctx.measureText(label).width / 2;
+    ctx.fillText(label, Math.min(cssW - half - 1, Math.max(half + 1, px(t))), T + H + 3);
   }
   ctx.fillText(xLabel, L + W / 2, T + H + 16);
   drawn.forEach((d, k) => {

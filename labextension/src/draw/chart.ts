@@ -89,7 +89,10 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], xLabel = 
     ctx.moveTo(Math.round(px(t)) + 0.5, T);
     ctx.lineTo(Math.round(px(t)) + 0.5, T + H);
     ctx.stroke();
-    ctx.fillText(tickLabel(t), px(t), T + H + 3);
+    // a label near either edge is kept whole inside the canvas
+    const label = tickLabel(t);
+    const half = ctx.measureText(label).width / 2;
+    ctx.fillText(label, Math.min(cssW - half - 1, Math.max(half + 1, px(t))), T + H + 3);
   }
   ctx.fillText(xLabel, L + W / 2, T + H + 16);
   drawn.forEach((d, k) => {

@@ -11,6 +11,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 
 export function tickLabel(value: number): string {
   const a = Math.abs(value);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return value.toExponential(1);
+  if (a >= 1e6) return `${Number((value / 1e6).toPrecision(3))}M`;
+  if (a >= 1e4) return `${Number((value / 1e3).toPrecision(3))}k`;
+  if (a !== 0 && a < 1e-3) return value.toExponential(1);
   return String(Number(value.toPrecision(4)));
 }

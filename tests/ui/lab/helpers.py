@@ -65,7 +65,11 @@ def start_lab(base: Path, base_url: str = "/") -> Lab:
         root,
         data_dir=base / "data",
         base_url=base_url,
-        extra_args=[f"--LabApp.user_settings_dir={base / 'settings'}", f"--LabApp.workspaces_dir={base / 'ws'}"],
+        extra_args=[
+            f"--LabApp.user_settings_dir={base / 'settings'}",
+            f"--LabApp.workspaces_dir={base / 'ws'}",
+            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: the theme switch, scripts
+        ],
         env={"CVSTUDIO_TRAINING_STEP_DELAY": "0.05", "CVSTUDIO_SERVER_URL": "", "JPY_PARENT_PID": ""},
     )
     return Lab(server, root, base_url)
