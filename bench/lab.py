@@ -98,7 +98,7 @@ def _run_tab_update(browser, url: str, run_id: int, points: int) -> tuple[float,
     page.goto(url)
     page.wait_for_selector("li[data-id='cvstudio-sidebar']")
     page.evaluate(f"window.jupyterapp.commands.execute('cvstudio:open-run', {{id: {run_id}}})")
-    page.wait_for_selector(f"#cvstudio-run-{run_id} canvas", state="attached", timeout=60_000)
+    page.wait_for_selector(f"#cvstudio-run-{run_id}[data-status]", state="attached", timeout=60_000)
     result = page.evaluate(RUN_TAB % {"run": run_id, "points": points})
     page.close()
     return result["update"], result["baseline"]
