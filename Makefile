@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
+	# pip would write the shared data through an existing link into the source tree
+	rm -rf $(VENV)/share/jupyter/labextensions/jupyter-cvstudio
 	$(PY) -m pip install -q -e '.[test,bench]'
 	$(PY) -m cvstudio_widgets.lab_settings $(VENV)
 	# the lab extension as a link to the committed bundle (what `jupyter labextension

@@ -66,6 +66,41 @@ function tickLabel(value) {
   return String(Number(value.toPrecision(4)));
 }
 
+// src/draw/frame.ts
+function frame(canvas, fontPx, fallback) {
+  const ctx = canvas.getContext("2d");
+  const w = canvas.clientWidth || fallback?.[0] || 0;
+  const h = canvas.clientHeight || fallback?.[1] || 0;
+  if (!ctx || !w || !h) return null;
+  const colours = ink(canvas);
+  const scale = window.devicePixelRatio || 1;
+  canvas.width = Math.round(w * scale);
+  canvas.height = Math.round(h * scale);
+  ctx.setTransform(scale, 0, 0, scale, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  ctx.font = `${fontPx}px ${colours.font}`;
+  return { ctx, w, h, colours };
+}
+function yMargin(f, ticks, pad) {
+  return pad + Math.max(...ticks.map((t) => f.ctx.measureText(tickLabel(t)).width));
+}
+function yGrid(f, ticks, left, width, py) {
+  const { ctx, colours } = f;
+  ctx.strokeStyle = colours.grid;
+  ctx.fillStyle = colours.muted;
+  ctx.lineWidth = 1;
+  ctx.textAlign = "right";
+  ctx.textBaseline = "middle";
+  for (const t of ticks) {
+    const y = Math.round(py(t)) + 0.5;
+    ctx.beginPath();
+    ctx.moveTo(left, y);
+    ctx.lineTo(left + width, y);
+    ctx.stroke();
+    ctx.fillText(tickLabel(t), left - 4, y);
+  }
+}
+
 // src/draw/chart.ts
 var GROUPS = [
   ["loss", (n) => n.includes("loss")],
@@ -73,16 +108,11 @@ var GROUPS = [
   ["learning rate", (n) => n === "lr"]
 ];
 function drawChart(canvas, series, xLabel = "step") {
-  const ctx = canvas.getContext("2d");
-  if (!ctx) return 0;
-  const colours = ink(canvas);
-  const scale = window.devicePixelRatio || 1;
-  const cssW = canvas.clientWidth || 600;
-  const cssH = canvas.clientHeight || 240;
-  canvas.width = Math.round(cssW * scale);
-  canvas.height = Math.round(cssH * scale);
-  ctx.setTransform(scale, 0, 0, scale, 0, 0);
-  ctx.clearRect(0, 0, cssW, cssH);
+  const f = frame(canvas, 11, [600, 240]);
+  if (!f) return 0;
+  const { ctx, colours } = f;
+  const cssW = f.w;
+  const cssH = f.h;
   let x0 = Infinity;
   let x1 = -Infinity;
   let y0 = Infinity;
@@ -107,9 +137,8 @@ function drawChart(canvas, series, xLabel = "step") {
     y0 -= pad;
     y1 += pad;
   }
-  ctx.font = `11px ${colours.font}`;
   const yTicks = niceTicks(y0, y1, 4);
-  const L = 8 + Math.max(...yTicks.map((t) => ctx.measureText(tickLabel(t)).width));
+  const L = yMargin(f, yTicks, 8);
   const R = 10;
   const T = 8;
   const B = 30;
@@ -117,18 +146,8 @@ function drawChart(canvas, series, xLabel = "step") {
   const H = cssH - T - B;
   const px = (x) => L + (x - x0) / (x1 - x0) * W;
   const py = (y) => T + H - (y - y0) / (y1 - y0) * H;
+  yGrid(f, yTicks, L, W, py);
   ctx.strokeStyle = colours.grid;
-  ctx.fillStyle = colours.muted;
-  ctx.lineWidth = 1;
-  ctx.textAlign = "right";
-  ctx.textBaseline = "middle";
-  for (const t of yTicks) {
-    ctx.beginPath();
-    ctx.moveTo(L, Math.round(py(t)) + 0.5);
-    ctx.lineTo(L + W, Math.round(py(t)) + 0.5);
-    ctx.stroke();
-    ctx.fillText(tickLabel(t), L - 4, py(t));
-  }
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
   for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(W / 90)))) {

@@ -3,17 +3,10 @@
 // canvas, with count ticks on the y axis and value ticks on the x axis.
 import { h } from "../dom";
 import { colourOf } from "../draw/boxes";
-import { PALETTE, ink } from "../draw/theme";
+import { frame, yGrid, yMargin } from "../draw/frame";
+import { PALETTE } from "../draw/theme";
 import { niceTicks, tickLabel } from "../draw/ticks";
 import { Histogram, Stats, plural } from "./types";
-
-/** 141882 → "142k": short enough for the x axis of a small chart. */
-export function compact(v: number): string {
-  const a = Math.abs(v);
-  if (a >= 1e6) return `${Number((v / 1e6).toPrecision(3))}M`;
-  if (a >= 1e4) return `${Number((v / 1e3).toPrecision(3))}k`;
-  return tickLabel(v);
-}
 
 /** The single value of a histogram whose values are all equal, or null. */
 function constant(hist: Histogram): number | null {
@@ -28,46 +21,24 @@ function empty(hist: Histogram | undefined): boolean {
 
 /** Draws a histogram into `canvas` at its laid-out size; returns false when it has none yet. */
 export function drawHistogram(canvas: HTMLCanvasElement, hist: Histogram): boolean {
-  const ctx = canvas.getContext("2d");
-  const cssW = canvas.clientWidth;
-  const cssH = canvas.clientHeight;
-  if (!ctx || !cssW || !cssH) return false;
-  const colours = ink(canvas);
-  const scale = window.devicePixelRatio || 1;
-  canvas.width = Math.round(cssW * scale);
-  canvas.height = Math.round(cssH * scale);
-  ctx.setTransform(scale, 0, 0, scale, 0, 0);
-  ctx.clearRect(0, 0, cssW, cssH);
-  ctx.font = `10px ${colours.font}`;
-
+  const f = frame(canvas, 10);
+  if (!f) return false;
+  const { ctx, colours } = f;
   const { edges, counts } = hist;
   const top = Math.max(...counts);
   // counts are whole numbers: no tick at 2.5 images
   const yTicks = niceTicks(0, top, 3).filter((t) => Number.isInteger(t));
-  const L = 6 + Math.max(...yTicks.map((t) => ctx.measureText(compact(t)).width));
+  const L = yMargin(f, yTicks, 6);
   const R = 8;
   const T = 6;
   const B = 16;
-  const W = cssW - L - R;
-  const H = cssH - T - B;
+  const W = f.w - L - R;
+  const H = f.h - T - B;
   const lo = edges[0];
   const hi = edges[edges.length - 1];
   const px = (x: number): number => L + ((x - lo) / (hi - lo)) * W;
   const py = (y: number): number => T + H - (y / (top || 1)) * H;
-
-  ctx.strokeStyle = colours.grid;
-  ctx.fillStyle = colours.muted;
-  ctx.lineWidth = 1;
-  ctx.textAlign = "right";
-  ctx.textBaseline = "middle";
-  for (const t of yTicks) {
-    const y = Math.round(py(t)) + 0.5;
-    ctx.beginPath();
-    ctx.moveTo(L, y);
-    ctx.lineTo(L + W, y);
-    ctx.stroke();
-    ctx.fillText(compact(t), L - 4, y);
-  }
+  yGrid(f, yTicks, L, W, py);
   ctx.fillStyle = PALETTE[0];
   counts.forEach((c, i) => {
     if (!c) return;
@@ -82,7 +53,7 @@ export function drawHistogram(canvas: HTMLCanvasElement, hist: Histogram): boole
   for (const t of xTicks) {
     const x = px(t);
     ctx.fillRect(Math.round(x), T + H, 1, 3);
-    ctx.fillText(compact(t), Math.min(Math.max(x, L + 8), L + W - 8), T + H + 4);
+    ctx.fillText(tickLabel(t), Math.min(Math.max(x, L + 8), L + W - 8), T + H + 4);
   }
   canvas.dataset.bins = String(counts.length);
   // where the plot lies, for the tooltip of the bar under the pointer
@@ -190,5 +161,5 @@ function binAt(hist: Histogram, canvas: HTMLCanvasElement, e: MouseEvent, unit: 
   const x = edges[0] + ((e.offsetX - L) / W) * (edges[edges.length - 1] - edges[0]);
   let i = 0;
   while (i < counts.length - 1 && x >= edges[i + 1]) i++;
-  return `${compact(edges[i])} – ${compact(edges[i + 1])}: ${plural(counts[i], unit)}`;
+  return `${tickLabel(edges[i])} – ${tickLabel(edges[i + 1])}: ${plural(counts[i], unit)}`;
 }

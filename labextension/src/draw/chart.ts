@@ -2,7 +2,8 @@
 // both draw with this module. Axes with nice ticks and a grid; the legend is HTML above
 // the canvas, so it never covers a line.
 import { MAX_POINTS, downsample } from "./downsample";
-import { PALETTE, ink } from "./theme";
+import { frame, yGrid, yMargin } from "./frame";
+import { PALETTE } from "./theme";
 import { niceTicks, tickLabel } from "./ticks";
 
 export interface Series {
@@ -26,16 +27,11 @@ export function groupOf(name: string): string | undefined {
 
 /** Draws the series; returns the number of points drawn (also kept in `data-points`). */
 export function drawChart(canvas: HTMLCanvasElement, series: Series[], xLabel = "step"): number {
-  const ctx = canvas.getContext("2d");
-  if (!ctx) return 0;
-  const colours = ink(canvas);
-  const scale = window.devicePixelRatio || 1;
-  const cssW = canvas.clientWidth || 600;
-  const cssH = canvas.clientHeight || 240;
-  canvas.width = Math.round(cssW * scale);
-  canvas.height = Math.round(cssH * scale);
-  ctx.setTransform(scale, 0, 0, scale, 0, 0);
-  ctx.clearRect(0, 0, cssW, cssH);
+  const f = frame(canvas, 11, [600, 240]);
+  if (!f) return 0;
+  const { ctx, colours } = f;
+  const cssW = f.w;
+  const cssH = f.h;
   let x0 = Infinity;
   let x1 = -Infinity;
   let y0 = Infinity;
@@ -60,9 +56,8 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], xLabel = 
     y0 -= pad;
     y1 += pad;
   }
-  ctx.font = `11px ${colours.font}`;
   const yTicks = niceTicks(y0, y1, 4);
-  const L = 8 + Math.max(...yTicks.map((t) => ctx.measureText(tickLabel(t)).width));
+  const L = yMargin(f, yTicks, 8);
   const R = 10;
   const T = 8;
   const B = 30;
@@ -70,18 +65,8 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], xLabel = 
   const H = cssH - T - B;
   const px = (x: number): number => L + ((x - x0) / (x1 - x0)) * W;
   const py = (y: number): number => T + H - ((y - y0) / (y1 - y0)) * H;
+  yGrid(f, yTicks, L, W, py);
   ctx.strokeStyle = colours.grid;
-  ctx.fillStyle = colours.muted;
-  ctx.lineWidth = 1;
-  ctx.textAlign = "right";
-  ctx.textBaseline = "middle";
-  for (const t of yTicks) {
-    ctx.beginPath();
-    ctx.moveTo(L, Math.round(py(t)) + 0.5);
-    ctx.lineTo(L + W, Math.round(py(t)) + 0.5);
-    ctx.stroke();
-    ctx.fillText(tickLabel(t), L - 4, py(t));
-  }
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
   for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(W / 90)))) {
