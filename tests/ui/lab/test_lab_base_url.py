@@ -44,33 +44,51 @@ def test_the_file_browsers_register_as_dataset_works_under_a_prefix(ppage, prefi
     ppage.wait_for_selector(f"#cvstudio-dataset-{dataset_id} canvas[data-drawn='1']")
 
 
-def test_a_run_is_followed_live_and_its_weight_downloads_under_a_prefix(ppage, prefixed):
+def test_a_run_from_the_palette_trains_and_its_weight_downloads_under_a_prefix(ppage, prefixed):
     ds = prefixed.api("POST", "datasets", json={"name": "prefixed-squares", "path": "squares"}).json()
     prefixed.wait_dataset(ds["id"])
     model = prefixed.api("POST", "models", json={"name": "prefixed-small", "graph": SMALL}).json()
-    run = prefixed.api(
-        "POST",
-        "training",
-        json={"name": "prefixed-run", "dataset_id": ds["id"], "model": {"source": "graph", "model_id": model["id"]},
-              "hyperparameters": {"epochs": 2, "batch_size": 8}, "resources": {"device": "cpu"}},
-    ).json()  # fmt: skip
-    ppage.wait_for_selector(row("run", run["id"]))  # arrived through the runs socket
-    ppage.click(row("run", run["id"]))
-    ppage.wait_for_function(
-        f"[...document.querySelectorAll('#cvstudio-run-{run['id']} canvas')].some(c => Number(c.dataset.points) > 0)"
+    ppage.reload()  # the form lists what exists when it opens
+    ppage.wait_for_selector(SIDEBAR_ICON)
+    ppage.keyboard.press("Control+Shift+C")
+    ppage.keyboard.type("CV Studio: New Run")
+    ppage.click(".lm-CommandPalette-item:has-text('CV Studio: New Run')")
+    form = ppage.locator("#cvstudio-new-run")
+    form.locator("select[name='dataset_id']").select_option(str(ds["id"]))
+    form.locator("select[aria-label='Model source']").select_option("graph")
+    form.locator("select[name='model.model_id']").select_option(str(model["id"]))
+    form.locator("input[name='name']").fill("prefixed-run")
+    form.locator("input[name='hyperparameters.epochs']").fill("2")
+    form.locator("input[name='hyperparameters.batch_size']").fill("8")
+    form.locator("select[name='resources.device']").select_option("cpu")
+    form.locator("button[type='submit']").click()
+    ppage.wait_for_selector(".cvs-run-tab:visible")
+    run_id = int(ppage.locator("[id^='cvstudio-run-']:visible").first.get_attribute("id").rsplit("-", 1)[1])
+    ppage.wait_for_selector(row("run", run_id), state="attached")  # arrived through the runs socket
+    ppage.wait_for_selector(f"#cvstudio-run-{run_id} .cvs-run-tab[data-status='completed']")
+    drawn = (
+        f"Number(document.querySelector('#cvstudio-run-{run_id} [data-chart=\\'loss\\'] canvas')?.dataset.points) > 0"
     )
-    ppage.wait_for_selector(
-        f"#cvstudio-run-{run['id']}[data-status='completed'], #cvstudio-run-{run['id']} [data-status='completed']"
-    )
+    ppage.wait_for_function(drawn)
     deadline = time.monotonic() + 30  # the tab saw the worker's last event; the library entry follows
-    while (weight_id := prefixed.api("GET", f"training/{run['id']}").json()["weight_id"]) is None:
+    while (weight_id := prefixed.api("GET", f"training/{run_id}").json()["weight_id"]) is None:
         assert time.monotonic() < deadline
         time.sleep(0.2)
+
+    # a new page replays the whole run from its events
+    ppage.reload()
+    ppage.wait_for_selector(SIDEBAR_ICON)
+    ppage.evaluate("window.jupyterapp.restored.then(() => null)")
+    if not ppage.is_visible("#cvstudio-sidebar"):  # the restored layout may show it already
+        ppage.click(SIDEBAR_ICON)
+    ppage.click(row("run", run_id))
+    ppage.wait_for_function(drawn)
     ppage.wait_for_selector(row("weight", weight_id), state="attached")
     ppage.click(row("weight", weight_id))
     with ppage.expect_download() as download:
         ppage.click(f"#cvstudio-weight-{weight_id} a:has-text('Download')")
-    assert download.value.suggested_filename
+    assert download.value.suggested_filename.endswith(".pt")
+    assert download.value.path().stat().st_size > 0
     shoot(ppage, "prefixed-weight")
 
 
