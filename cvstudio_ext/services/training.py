@@ -394,6 +394,18 @@ class TrainingService:
         self.supervisor.changed(run_id)
 
     # ---- finishing -----------------------------------------------------------------
+    def _checkpoint_metrics(self, run_id: int, kind: str) -> dict[str, Any]:
+        """The metrics the newest checkpoint of `kind` was written with: what its weight scores."""
+        events, _ = read_events(self.run_dir(run_id) / "events.jsonl", 0)
+        found: dict[str, Any] = {}
+        for e in events:
+            data = e.get("data", {})
+            if e.get("type") == "checkpoint" and data.get("kind") == kind:
+                found = {k: v for k, v in (data.get("metrics") or {}).items() if isinstance(v, (int, float))}
+                if isinstance(data.get("epoch"), int):
+                    found["epoch"] = data["epoch"]
+        return found
+
     def _finished(self, run_id: int, status: str) -> None:
         """A completed run, or one stopped after an epoch, adds its best checkpoint to the
         weight library under the run's name."""
@@ -407,6 +419,7 @@ class TrainingService:
         best = folder / "best.pt" if (folder / "best.pt").exists() else folder / "last.pt"
         if not best.exists():
             return
+        metrics = self._checkpoint_metrics(run_id, best.stem)
         copy = Path(tempfile.mkstemp(dir=self.weights.dir.parent / "tmp", suffix=".pt")[1])
         try:
             with disk_full_is_507("the run's weight"):
@@ -420,6 +433,7 @@ class TrainingService:
                 input_size=spec["input_size"],
                 source=copy,
                 run_id=run_id,
+                metrics=metrics,
             )
         finally:
             copy.unlink(missing_ok=True)

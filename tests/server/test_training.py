@@ -94,6 +94,9 @@ async def test_a_run_trains_reports_and_lands_in_the_library(api, jp_root_dir, j
 
     weight = (await api.get(f"weights/{run['weight_id']}")).json
     assert weight["run_id"] == run["id"] and weight["name"] == "squares-run" and weight["classes"] == ["blue", "red"]
+    # the weight carries the scores of the checkpoint it was made from: the run's best
+    assert weight["metrics"]["val_accuracy"] == run["best"]["value"]
+    assert weight["metrics"]["epoch"] == run["best"]["epoch"] and "val_loss" in weight["metrics"]
 
     # the socket replays everything, then a reconnect after seq k sees only what follows
     ws = await jp_ws_fetch("cvstudio", "api", "ws", "training", str(run["id"]))
