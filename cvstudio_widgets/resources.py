@@ -37,6 +37,60 @@ def _table(title: str, rows: dict[str, Any]) -> str:
     return f"<div><b>{html.escape(title)}</b><table>{cells}</table></div>"
 
 
+def figure(value: Any) -> str:
+    """A score as a person reads it: 0.9889, not 0.9888579387186629."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def model_text(model: dict[str, Any] | None) -> str:
+    """A run's `model` field in words."""
+    model = model or {}
+    if model.get("source") == "graph":
+        return f"graph model {model.get('model_id')}"
+    return f"torchvision {model.get('name')}" if model.get("name") else ""
+
+
+def best_text(best: dict[str, Any] | None) -> str:
+    best = best or {}
+    if not best.get("metric"):
+        return ""
+    return f"{best['metric']} {figure(best.get('value'))}" + (
+        f" (epoch {best['epoch']})" if best.get("epoch") is not None else ""
+    )
+
+
+class WeightTree(dict):
+    """`GET weights/tree` that shows as a table: one row per name, its versions and scores."""
+
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        out = []
+        for task in self.get("tree", []):
+            for arch in task["children"]:
+                for named in arch["children"]:
+                    versions = []
+                    for w in named["versions"]:
+                        score = next((f" {k} {figure(w['metrics'][k])}" for k in ("val_accuracy", "val_map")
+                                      if k in (w.get("metrics") or {})), "")  # fmt: skip
+                        versions.append(f"v{w['version']} (id {w['id']}{score})")
+                    out.append((task["task"], arch["architecture"], named["name"], ", ".join(versions)))
+        return out
+
+    def __repr__(self) -> str:
+        rows = [("task", "architecture", "name", "versions"), *self.rows()]
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        return "\n".join("  ".join([*(r[i].ljust(widths[i]) for i in range(3)), r[3]]) for r in rows)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th style='text-align:left'>{h}</th>" for h in ("task", "architecture", "name", "versions"))
+        body = "".join(
+            "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(c)}</td>" for c in row) + "</tr>"
+            for row in self.rows()
+        )
+        return f"<div><b>Weight library</b><table><tr>{head}</tr>{body}</table></div>"
+
+
 class Record:
     """A server object by id; `.info` is its latest JSON."""
 
@@ -311,14 +365,13 @@ class Run(Record):
 
     def _repr_html_(self) -> str:
         i = self.info
-        best = i.get("best") or {}
         return _table(
             f"Run {i['id']}: {i['name']}",
             {
                 "status": i.get("status"),
                 "epoch": f"{i.get('epoch')}/{i.get('epochs')}",
-                "best": f"{best.get('metric')} {best.get('value')}" if best.get("metric") else "",
-                "model": i.get("model"),
+                "best": best_text(i.get("best")),
+                "model": model_text(i.get("model")),
                 "dataset": i.get("dataset_id"),
                 "error": i.get("error") or "",
             },

@@ -32,7 +32,7 @@ from typing import Any
 
 from .client import Client, StudioAPIError, find_server
 from .progress import Reader, bar
-from .resources import Dataset, Model, Prediction, Run, Weight
+from .resources import Dataset, Model, Prediction, Run, Weight, WeightTree
 
 RESOURCE_KEYS = ("device", "gpus", "processes", "num_workers")
 
@@ -298,8 +298,9 @@ class Weights(Collection):
     path = "weights"
     kind = Weight
 
-    def tree(self) -> dict[str, Any]:
-        return self.studio.client.get("weights/tree")
+    def tree(self) -> WeightTree:
+        """The library by task, architecture and name; shows as a table."""
+        return WeightTree(self.studio.client.get("weights/tree"))
 
 
 class Runs(Collection):

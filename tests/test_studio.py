@@ -147,7 +147,16 @@ def test_train_watch_evaluate_and_predict(studio, squares, server):
     assert run.evaluation()._repr_png_()[:4] == b"\x89PNG"
     weight = run.weight
     assert weight.info["run_id"] == run.id and weight in studio.weights.list()
-    assert studio.weights.tree()["tree"][0]["task"] == "classification"
+    tree = studio.weights.tree()
+    assert tree["tree"][0]["task"] == "classification"
+    # shown as a table with rounded scores, not a nested dict
+    assert repr(tree).splitlines()[0].split() == ["task", "architecture", "name", "versions"]
+    best = run.refresh().info["best"]
+    assert f"v1 (id {weight.id} val_accuracy {best['value']:.4g})" in repr(tree)
+    assert "<table>" in tree._repr_html_() and "{" not in tree._repr_html_()
+    summary = run._repr_html_()
+    assert f"val_accuracy {best['value']:.4g} (epoch {best['epoch']})" in summary
+    assert f"graph model {model.id}" in summary and "source" not in summary
     image = sorted((server[1] / "root" / "squares" / "val" / "red").iterdir())[0]
     prediction = studio.predict(weight, image)
     assert prediction["predictions"][0]["class_name"] in ("red", "blue")
