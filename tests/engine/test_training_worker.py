@@ -241,6 +241,20 @@ def test_pause_then_resume_matches_an_uninterrupted_run(tmp_path, data, referenc
 
     assert np.allclose(val(evs), val(events(reference)), atol=1e-6)
 
+    # every metric record, the paused epoch's train_loss_epoch included, is the reference's
+    def records(es):
+        return [e["data"] for e in es if e["type"] == "metric"]
+
+    got, want = records(evs), records(events(reference))
+    assert [sorted(r) for r in got] == [sorted(r) for r in want]
+    for a, b in zip(got, want):
+        assert all(abs(a[k] - b[k]) <= 1e-6 for k in b), (a, b)
+    # and the paused epoch's time counts its steps before the pause (each at least 0.1 s)
+    epoch = (paused_at - 1) // 5 + 1
+    before = paused_at - 5 * (epoch - 1)
+    line = next(x for x in (run_dir / "train.log").read_text().splitlines() if f"Epoch {epoch}/3 (" in x)
+    assert float(line.split(f"Epoch {epoch}/3 (")[1].split("s)")[0]) >= 0.1 * before, line
+
 
 def test_stop_writes_a_checkpoint_and_exits(tmp_path, data):
     run_dir = tmp_path / "run"

@@ -11,7 +11,8 @@ A checkpoint is a dict::
      "epoch": 0-based epoch in progress, "batch": batches of it done, "step": optimizer steps done,
      "permutation": the epoch's sample order (list of ints), "best": {"metric", "value", "epoch"},
      "bad_epochs": epochs without improvement (early stopping), "history": per-step train losses count,
-     "metrics": the last epoch's validation metrics, "kind": last|best|epoch|manual}
+     "metrics": the last epoch's validation metrics, "kind": last|best|epoch|manual,
+     "epoch_losses": the epoch in progress's batch losses, "epoch_seconds": its time so far}
 
 Written to a temp file in the same folder, flushed, fsynced, then os.replace'd.
 """

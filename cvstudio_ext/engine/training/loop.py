@@ -146,6 +146,11 @@ class Trainer:
         self.best: dict[str, Any] = {"metric": None, "value": None, "epoch": None}
         self.bad_epochs = 0
         self.last_metrics: dict[str, Any] = {}
+        # the epoch in progress: its batch losses and the seconds spent on it so far, kept in
+        # checkpoints so that a paused epoch reports the same figures as one left alone
+        self.epoch_losses: list[float] = []
+        self.epoch_seconds = 0.0
+        self.epoch_started = time.monotonic()
         if resume is not None:
             self.net.load_state_dict(resume["model"])
             self.optimizer.load_state_dict(resume["optimizer"])
@@ -155,6 +160,8 @@ class Trainer:
             self.best = dict(resume.get("best") or self.best)
             self.bad_epochs = int(resume.get("bad_epochs", 0))
             self.last_metrics = dict(resume.get("metrics") or {})
+            self.epoch_losses = [float(v) for v in resume.get("epoch_losses", [])]
+            self.epoch_seconds = float(resume.get("epoch_seconds", 0.0))
             checkpoints.restore_rng(resume["rng"])  # last: building the model above drew from the RNG
             self.events.log(
                 f"Resumed from {spec.resume_from} at epoch {self.epoch + 1}, batch {self.batch}, step {self.step}"
@@ -219,6 +226,8 @@ class Trainer:
             "best": dict(self.best),
             "bad_epochs": self.bad_epochs,
             "metrics": dict(self.last_metrics),
+            "epoch_losses": list(self.epoch_losses),
+            "epoch_seconds": self.epoch_seconds + (time.monotonic() - self.epoch_started),
             "hyperparameters": {k: v for k, v in self.hp.items()},
         }
 
@@ -303,21 +312,20 @@ class Trainer:
             while self.epoch < hp["epochs"]:
                 permutation = epoch_permutation(len(self.train_data), hp["seed"], self.epoch)
                 batches = epoch_batches(permutation, hp["batch_size"], self.epoch, self.min_last)
+                self.epoch_started = time.monotonic()
                 self.boundary(permutation)
-                losses: list[float] = []
                 loader = self._loader(batches[self.batch :], collate_detection if self.detection else None)
-                started = time.monotonic()
                 delay = float(os.environ.get(STEP_DELAY_ENV) or 0)
                 for batch in loader:
                     if delay:
                         time.sleep(delay)
                     loss, lr = self.train_step(batch)
                     self.batch += 1
-                    losses.append(loss)
+                    self.epoch_losses.append(loss)
                     if self.step % hp["log_interval"] == 0 or self.batch == len(batches):
                         self.events.metric({"epoch": self.epoch + 1, "step": self.step, "train_loss": loss, "lr": lr})
                     self.boundary(permutation)
-                self.end_epoch(losses, time.monotonic() - started)
+                self.end_epoch(self.epoch_losses, self.epoch_seconds + time.monotonic() - self.epoch_started)
                 patience = hp["early_stopping_patience"]
                 if self.group.agree("stop" if patience and self.bad_epochs >= patience else None):
                     self.events.log(f"Early stopping: no better {self.best['metric']} for {self.bad_epochs} epochs")
@@ -358,6 +366,7 @@ class Trainer:
             self.bad_epochs += 1
         self.epoch += 1
         self.batch = 0
+        self.epoch_losses, self.epoch_seconds, self.epoch_started = [], 0.0, time.monotonic()
         next_perm = epoch_permutation(len(self.train_data), hp["seed"], self.epoch) if self.epoch < hp["epochs"] else []
         self.save("last.pt", "last", next_perm)
         if improved:
