@@ -108,14 +108,20 @@ class DatasetPreview(anywidget.AnyWidget):
             return
         item = next((i for i in self.items if i["id"] == image_id), None)
         try:
-            self.full = self.dataset.image(image_id, size="full")
+            full = self.dataset.image(image_id, size="full")
         except Exception as exc:  # noqa: BLE001
             self.error = str(exc)
             return
-        self.full_item = item or {"id": image_id, "boxes": []}
+        # one message: the page draws the image with its own item, never the previous one's
+        with self.hold_sync():
+            self.full_item = item or {"id": image_id, "boxes": []}
+            self.full = full
         self._augment(None)
 
     def _augment(self, change: dict[str, Any] | None) -> None:
+        if self.augment and self.selected < 0 and self.items:
+            self.selected = self.items[0]["id"]  # augmenting needs an image: the page's first (augments via _select)
+            return
         if not self.augment or self.selected < 0:
             self.augmented, self.augmented_boxes = b"", []
             return

@@ -98,8 +98,18 @@ def test_the_kernel_found_its_server(page):
 def test_the_preview_renders_thumbnails_with_a_full_image_on_click(page):
     page.wait_for_function("document.querySelectorAll('.cvs-preview canvas[data-drawn=\"1\"]').length >= 8")
     assert page.inner_text(".cvs-preview .cvs-page").startswith("page 1 of 6")
-    page.click(".cvs-preview .cvs-cell >> nth=0")
-    page.wait_for_selector(".cvs-preview .cvs-full-image[data-drawn='1']")
+    # the full image says its own name and size, on the first click and on the next
+    for nth in (0, 1):
+        name = page.get_attribute(f".cvs-preview .cvs-cell >> nth={nth}", "title").split("/")[-1]
+        page.click(f".cvs-preview .cvs-cell >> nth={nth}")
+        page.wait_for_selector(f".cvs-preview .cvs-full-info:has-text('{name} 16×16, 0 boxes')")
+        page.wait_for_selector(".cvs-preview .cvs-full-image[data-drawn='1']")
+    page.click(".cvs-preview .cvs-cell >> nth=1")  # unselect
+    page.wait_for_selector(".cvs-preview .cvs-full-info", state="detached")
+    # "augmented" with nothing selected augments the page's first image
+    page.check(".cvs-preview label:has-text('augmented') input")
+    page.wait_for_selector(".cvs-preview .cvs-augmented[data-drawn='1']")
+    page.uncheck(".cvs-preview label:has-text('augmented') input")
     page.click(".cvs-preview button:has-text('▶')")
     page.wait_for_selector(".cvs-preview .cvs-page:has-text('page 2 of 6')")
 

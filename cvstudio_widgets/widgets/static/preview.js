@@ -146,6 +146,7 @@ function render({ model, el }) {
       left.append(c1);
       drawImage(c1, full, item, item.boxes, classes, "image/*");
       const info = document.createElement("div");
+      info.className = "cvs-full-info";
       info.textContent = `${item.file || ""} ${item.width}\xD7${item.height}, ${item.boxes ? item.boxes.length : 0} boxes`;
       left.append(info);
       pane.append(left);
