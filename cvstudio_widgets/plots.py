@@ -14,36 +14,87 @@ def _figure(rows: int, cols: int, size: tuple[float, float]):
     return fig, fig.subplots(rows, cols, squeeze=False)
 
 
-def _hist(ax, hist: dict[str, Any] | None, title: str) -> None:
+def _hist(ax, hist: dict[str, Any], title: str) -> None:
     ax.set_title(title, fontsize=9)
-    edges, counts = (hist or {}).get("edges") or [], (hist or {}).get("counts") or []
-    if counts:
-        widths = [b - a for a, b in zip(edges[:-1], edges[1:])]
-        ax.bar(edges[:-1], counts, width=widths, align="edge", color="#2a7ae2")
-    else:
-        ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+    edges, counts = hist["edges"], hist["counts"]
+    widths = [b - a for a, b in zip(edges[:-1], edges[1:])]
+    ax.bar(edges[:-1], counts, width=widths, align="edge", color="#2a7ae2")
+    ax.set_ylabel("count", fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
     ax.tick_params(labelsize=7)
 
 
-def stats_figure(stats: dict[str, Any], name: str = ""):
-    fig, ax = _figure(2, 3, (12, 6))
+def _has_data(hist: dict[str, Any] | None) -> bool:
+    return bool(hist and hist.get("counts") and any(hist["counts"]))
+
+
+def _constant(hist: dict[str, Any] | None) -> float | None:
+    """The one value of a histogram whose values are all equal (its edges collapse)."""
+    if not _has_data(hist):
+        return None
+    edges = hist["edges"]  # type: ignore[index]
+    return edges[0] if edges[0] == edges[-1] else None
+
+
+def _note(ax, title: str, text: str) -> None:
+    ax.set_title(title, fontsize=9)
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=10, wrap=True, transform=ax.transAxes)
+    ax.set_axis_off()
+
+
+def stats_panels(stats: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(title, draw(ax)) of each panel the data has: no box panels without boxes, a
+    sentence instead of a one-bar histogram when every image has the same size."""
+    panels: list[tuple[str, Any]] = []
     classes = stats.get("classes") or []
-    names = [c["name"] for c in classes][:40]
-    counts = [c.get("annotations") or c.get("images") or 0 for c in classes][:40]
-    ax[0][0].barh(names[::-1], counts[::-1], color="#3cb44b")
-    ax[0][0].set_title("per class", fontsize=9)
-    ax[0][0].tick_params(labelsize=7)
-    _hist(ax[0][1], stats.get("image_width"), "image width")
-    _hist(ax[0][2], stats.get("image_height"), "image height")
-    _hist(ax[1][0], stats.get("box_area"), "box area (px²)")
-    _hist(ax[1][1], stats.get("box_aspect"), "box aspect (w/h)")
+    if classes:
+        names = [c["name"] for c in classes][:40]
+        boxes = _has_data(stats.get("box_area"))  # a classification set's labels are no boxes
+        counts = [(c.get("annotations") if boxes else c.get("images")) or 0 for c in classes][:40]
+        title = "boxes per class" if boxes else "images per class"
+
+        def per_class(ax, title: str = title) -> None:
+            ax.barh(names[::-1], counts[::-1], color="#3cb44b")
+            ax.set_title(title, fontsize=9)
+            ax.tick_params(labelsize=7)
+
+        panels.append((title, per_class))
+    width, height = _constant(stats.get("image_width")), _constant(stats.get("image_height"))
+    if width is not None and height is not None:
+        text = f"All images are {width:g}×{height:g} px."
+        panels.append((text, lambda ax: _note(ax, "image size", text)))
+    else:
+        for key, title in (("image_width", "image width (px)"), ("image_height", "image height (px)")):
+            if _has_data(stats.get(key)):
+                panels.append((title, lambda ax, key=key, title=title: _hist(ax, stats[key], title)))
+    for key, title in (
+        ("box_area", "box area (px²)"),
+        ("box_aspect", "box aspect (w/h)"),
+        ("objects_per_image", "objects per image"),
+    ):
+        if _has_data(stats.get(key)):
+            panels.append((title, lambda ax, key=key, title=title: _hist(ax, stats[key], title)))
     issues = {k: v for k, v in (stats.get("issue_counts") or {}).items() if v}
     if issues:
-        ax[1][2].barh(list(issues), list(issues.values()), color="#e6194b")
-        ax[1][2].set_title("defects", fontsize=9)
-        ax[1][2].tick_params(labelsize=7)
-    else:
-        _hist(ax[1][2], stats.get("objects_per_image"), "objects per image")
+
+        def defects(ax) -> None:
+            ax.barh(list(issues), list(issues.values()), color="#e6194b")
+            ax.set_title("defects", fontsize=9)
+            ax.tick_params(labelsize=7)
+
+        panels.append(("defects", defects))
+    return panels or [("No images yet.", lambda ax: _note(ax, "", "No images yet."))]
+
+
+def stats_figure(stats: dict[str, Any], name: str = ""):
+    panels = stats_panels(stats)
+    cols = min(3, len(panels))
+    rows = -(-len(panels) // cols)
+    fig, ax = _figure(rows, cols, (4 * cols, 3 * rows))
+    for i, (_, draw) in enumerate(panels):
+        draw(ax[i // cols][i % cols])
+    for i in range(len(panels), rows * cols):
+        ax[i // cols][i % cols].set_axis_off()
     fig.suptitle(f"{name}: {stats.get('num_images', 0)} images, {stats.get('num_annotations', 0)} annotations")
     return fig
 

@@ -70,6 +70,14 @@ def test_stats_plot_and_preview_widget(squares):
     stats = squares.stats()
     assert stats["num_images"] == 48
     assert stats._repr_png_()[:4] == b"\x89PNG"
+    # a classification set of one image size: a sentence, no empty histograms, no box panels
+    from cvstudio_widgets.plots import stats_panels
+
+    assert [title for title, _ in stats_panels(stats)] == ["images per class", "All images are 16×16 px."]
+    from cvstudio_widgets.plots import stats_figure
+
+    figure = stats_figure(stats, "squares")
+    assert [ax.get_title() for ax in figure.axes if ax.get_title()] == ["images per class", "image size"]
 
     preview = squares.preview(page_size=10)
     assert preview.total == 48 and len(preview.items) == len(preview.thumbs) == 10
