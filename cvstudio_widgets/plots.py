@@ -99,6 +99,13 @@ def stats_figure(stats: dict[str, Any], name: str = ""):
     return fig
 
 
+def _evaluated_on(evaluation: dict[str, Any]) -> str:
+    if not evaluation.get("split"):
+        return ""
+    images = f", {evaluation['images']} images" if evaluation.get("images") else ""
+    return f" on {evaluation['split']}{images}, {evaluation.get('checkpoint', 'best.pt')}"
+
+
 def evaluation_figure(evaluation: dict[str, Any], name: str = ""):
     per_class = evaluation.get("per_class") or []
     if evaluation.get("task") == "detection":
@@ -114,7 +121,10 @@ def evaluation_figure(evaluation: dict[str, Any], name: str = ""):
         ax[0][1].set_title("PR curves (IoU 0.5)", fontsize=9)
         if curves:
             ax[0][1].legend(fontsize=7)
-        fig.suptitle(f"{name}: mAP@0.5 {evaluation.get('map50', 0):.3f}, mAP {evaluation.get('map', 0):.3f}")
+        fig.suptitle(
+            f"{name}: mAP@0.5 {evaluation.get('map50', 0):.3f}, mAP {evaluation.get('map', 0):.3f}"
+            + _evaluated_on(evaluation)
+        )
         return fig
     fig, ax = _figure(1, 2, (11, 4.5))
     matrix = evaluation.get("confusion_matrix") or [[0]]
@@ -135,9 +145,12 @@ def evaluation_figure(evaluation: dict[str, Any], name: str = ""):
     for k, metric in enumerate(("precision", "recall", "f1")):
         ax[0][1].bar([i + 0.27 * (k - 1) for i in x], [c.get(metric) or 0 for c in per_class], width=0.27, label=metric)
     ax[0][1].set_xticks(list(x), [c["class_name"] for c in per_class], rotation=90, fontsize=7)
-    ax[0][1].legend(fontsize=7)
+    # scores end at 1: the legend sits in the band above them, never over a bar
+    ax[0][1].set_ylim(0, 1.22)
+    ax[0][1].set_yticks([0, 0.25, 0.5, 0.75, 1])
+    ax[0][1].legend(fontsize=7, ncol=3, loc="upper center", frameon=False)
     ax[0][1].set_title("per class", fontsize=9)
-    fig.suptitle(f"{name}: accuracy {evaluation.get('accuracy', 0):.3f}")
+    fig.suptitle(f"{name}: accuracy {evaluation.get('accuracy', 0):.3f}{_evaluated_on(evaluation)}")
     return fig
 
 

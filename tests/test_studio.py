@@ -153,6 +153,10 @@ def test_train_watch_evaluate_and_predict(studio, squares, server):
     assert any("Epoch 2/2" in line for line in run.logs())
     assert run.metrics[-1]["epoch"] == 2
     assert run.evaluation()._repr_png_()[:4] == b"\x89PNG"
+    from cvstudio_widgets.plots import evaluation_figure
+
+    title = evaluation_figure(run.evaluation(), "small")._suptitle.get_text()
+    assert title.endswith(" on val, 16 images, best.pt"), title  # which split, how many images
     weight = run.weight
     assert weight.info["run_id"] == run.id and weight in studio.weights.list()
     tree = studio.weights.tree()

@@ -198,6 +198,9 @@ def test_run_completes_with_events_and_checkpoints(reference):
     assert not list((reference / "checkpoints").glob(".*tmp"))
     evaluation = json.loads((reference / "evaluation.json").read_text())
     assert len(evaluation["confusion_matrix"]) == 3
+    # the test set has no val split: a quarter of train is held out, and the evaluation says so
+    assert evaluation["split"] == "25% of train, held out"
+    assert evaluation["images"] == sum(map(sum, evaluation["confusion_matrix"]))
     assert [c["class_name"] for c in evaluation["per_class"]] == CLASSES
     assert {"precision", "recall", "f1"} <= set(evaluation["per_class"][0])
     assert "Epoch 3/3" in (reference / "train.log").read_text()

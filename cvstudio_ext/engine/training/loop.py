@@ -121,6 +121,8 @@ class Trainer:
         if not Path(spec.data["root"]).is_dir():
             raise FileNotFoundError(f"The dataset folder {spec.data['root']} is missing")
         train, val = split_train_val(spec.data["train"], spec.data["val"], hp["val_fraction"], hp["seed"])
+        # what the validation figures are measured on, said next to them
+        self.val_source = "val" if spec.data["val"] else f"{hp['val_fraction']:.0%} of train, held out"
         cls = DetectionData if self.detection else ClassificationData
         size = hp["image_size"]
         self.train_data = cls(spec.data["root"], train, spec.num_classes, size, spec.augmentation, hp["seed"])
@@ -443,5 +445,6 @@ class Trainer:
                 "per_class": per_class_scores(matrix, self.spec.classes),
             }
         evaluation["checkpoint"] = "best.pt" if best.exists() else "last"
+        evaluation["split"], evaluation["images"] = self.val_source, len(self.val_data)
         write_json_atomic(self.run_dir / "evaluation.json", json.loads(json.dumps(evaluation)))
         self.events.log("Wrote evaluation.json")
