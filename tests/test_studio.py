@@ -147,6 +147,7 @@ def test_train_watch_evaluate_and_predict(studio, squares, server):
     while curves.status != "completed" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert curves.status == "completed" and curves.epoch == 2
+    assert curves.epoch_ends == [4.0, 8.0]  # 32 train images, batch 8: the charts' epoch marks
     assert {"train_loss", "lr", "val_loss", "val_accuracy"} <= set(curves.series)
     loss = curves.series["train_loss"]
     assert np.frombuffer(loss["x"], dtype=np.float32).size == loss["n"] > 0

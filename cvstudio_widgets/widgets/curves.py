@@ -71,6 +71,7 @@ class TrainingCurves(anywidget.AnyWidget):
     best = t.Unicode("").tag(sync=True)
     error = t.Unicode("").tag(sync=True)
     last_seq = t.Int(0).tag(sync=True)
+    epoch_ends = t.List(t.Float()).tag(sync=True)  # steps at which epochs ended: the charts' marks
 
     def __init__(self, run: Run, follow: bool = True) -> None:
         info = run.refresh().info
@@ -103,6 +104,10 @@ class TrainingCurves(anywidget.AnyWidget):
                     self._series.setdefault(key, Series()).add(step, float(value))
                 self.step = int(step)
                 self.epoch = max(self.epoch, int(data.get("epoch", 0)) - ("train_loss" in data))
+                if ("val_loss" in data or "train_loss_epoch" in data) and len(self.epoch_ends) < int(
+                    data.get("epoch", 0)
+                ):
+                    self.epoch_ends = [*self.epoch_ends, step]  # one mark per epoch, where it ended
                 self._dirty = True
             elif event.get("type") == "status":
                 self.status = data.get("status", self.status)

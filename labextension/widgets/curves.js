@@ -1,6 +1,6 @@
 // TrainingCurves: loss, metric and learning-rate charts from float32 buffers, status,
 // progress and pause/resume/stop. The charts are drawn by the lab's shared module.
-import { GROUPS, chartBox } from "../src/draw/chart";
+import { Chart, GROUPS } from "../src/draw/chart";
 
 function floats(view) {
   return new Float32Array(view.buffer, view.byteOffset, view.byteLength / 4);
@@ -63,28 +63,47 @@ function render({ model, el }) {
     const s = model.get("status");
     status.textContent = s;
     const epochs = model.get("epochs") || 1;
-    fill.style.width = `${Math.min(100, (100 * model.get("epoch")) / epochs)}%`;
-    where.textContent = `epoch ${model.get("epoch")}/${model.get("epochs")} · step ${model.get("step")}` + (model.get("best") ? ` · best ${model.get("best")}` : "");
+    // `epoch` counts finished epochs; while running, the one in progress is shown, and the
+    // bar moves by steps once the first epoch has told how many steps an epoch has
+    const done = model.get("epoch");
+    const step = model.get("step");
+    const ends = model.get("epoch_ends") || [];
+    const perEpoch = ends.length ? ends[0] : 0;
+    const running = s === "running";
+    let fraction = done / epochs;
+    if (running && perEpoch) fraction = (done + Math.min(1, (step - (ends[ends.length - 1] || 0)) / perEpoch)) / epochs;
+    fill.style.width = `${Math.min(100, 100 * fraction)}%`;
+    progress.classList.toggle("cvs-indeterminate", running && !perEpoch);
+    const shown = running ? `epoch ${Math.min(done + 1, epochs)} of ${model.get("epochs")}` : `epoch ${done}/${model.get("epochs")}`;
+    where.textContent = `${shown} · step ${step}` + (model.get("best") ? ` · best ${model.get("best")}` : "");
     pause.disabled = s !== "running";
     resume.disabled = !["paused", "interrupted", "stopped"].includes(s);
     stop.disabled = !["queued", "running", "paused", "interrupted"].includes(s);
     error.textContent = model.get("error");
   }
 
+  // one Chart per group, kept across updates so its log and smoothing settings stay
+  const made = new Map();
   function drawCharts() {
-    charts.replaceChildren();
     const series = Object.entries(model.get("series"));
+    const marks = model.get("epoch_ends") || [];
     for (const [title, test] of GROUPS) {
       const members = series.filter(([name]) => test(name));
-      if (members.length) {
-        charts.append(chartBox(title, members.map(([name, s]) => ({ name, x: floats(s.x), y: floats(s.y), total: s.n }))));
+      if (!members.length) continue;
+      let chart = made.get(title);
+      if (!chart) {
+        chart = new Chart(title, { log: title !== "metrics" });
+        made.set(title, chart);
+        charts.append(chart.box);
       }
+      chart.update(members.map(([name, s]) => ({ name, x: floats(s.x), y: floats(s.y), total: s.n })), marks);
     }
   }
   drawHead();
   drawCharts();
   for (const n of ["status", "epoch", "epochs", "step", "best", "error"]) model.on(`change:${n}`, drawHead);
   model.on("change:series", drawCharts);
+  model.on("change:epoch_ends", () => { drawCharts(); drawHead(); });
   return () => clearInterval(retry);
 }
 

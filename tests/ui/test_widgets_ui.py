@@ -141,6 +141,17 @@ def test_the_system_monitor_draws_sparklines(page):
 
 def test_curves_move_survive_a_reload_and_the_pause_button_pauses(page):
     curves_move(page, "the curves did not move")
+    # the shared chart: loss on a log scale, epoch marks, a readout under the pointer
+    loss = page.locator(".cvs-curves [data-chart='loss'] canvas")
+    assert loss.get_attribute("data-scale") == "log"
+    page.wait_for_function(
+        "Number(document.querySelector(\".cvs-curves [data-chart='loss'] canvas\").dataset.marks) >= 1"
+    )
+    loss.scroll_into_view_if_needed()
+    box = loss.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] / 2)
+    assert page.inner_text(".cvs-curves [data-chart='loss'] .cvs-readout").startswith("step ")
+    assert "epoch" in page.inner_text(".cvs-curves .cvs-bar")
     page.keyboard.press("Control+s")
     page.wait_for_timeout(1000)
     page.reload()

@@ -81,9 +81,6 @@ function frame(canvas, fontPx, fallback) {
   ctx.font = `${fontPx}px ${colours.font}`;
   return { ctx, w, h, colours };
 }
-function yMargin(f, ticks, pad) {
-  return pad + Math.max(...ticks.map((t) => f.ctx.measureText(tickLabel(t)).width));
-}
 function yGrid(f, ticks, left, width, py) {
   const { ctx, colours } = f;
   ctx.strokeStyle = colours.grid;
@@ -107,47 +104,104 @@ var GROUPS = [
   ["metrics", (n) => n.startsWith("val_") && !n.includes("loss")],
   ["learning rate", (n) => n === "lr"]
 ];
-function drawChart(canvas, series, xLabel = "step") {
+var drawnOn = /* @__PURE__ */ new WeakMap();
+function smooth(y, n, weight) {
+  const out = new Float64Array(n);
+  let last = 0;
+  let debias = 0;
+  for (let i = 0; i < n; i++) {
+    const v = y[i];
+    if (!Number.isFinite(v)) {
+      out[i] = v;
+      continue;
+    }
+    last = last * weight + (1 - weight) * v;
+    debias = debias * weight + (1 - weight);
+    out[i] = last / debias;
+  }
+  return out;
+}
+function logTicks(lo, hi) {
+  const ticks = [];
+  for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
+    for (const m of hi - lo < 1.5 ? [1, 2, 5] : [1]) {
+      const t = e + Math.log10(m);
+      if (t >= lo - 1e-9 && t <= hi + 1e-9) ticks.push(t);
+    }
+  }
+  return ticks.length >= 2 ? ticks : niceTicks(lo, hi, 4);
+}
+function drawChart(canvas, series, options = {}) {
+  const opts = typeof options === "string" ? { xLabel: options } : options;
   const f = frame(canvas, 11, [600, 240]);
   if (!f) return 0;
   const { ctx, colours } = f;
   const cssW = f.w;
   const cssH = f.h;
+  const weight = Math.max(0, Math.min(0.99, opts.smoothing || 0));
+  const positive = series.every((s) => {
+    for (let i = 0; i < s.x.length; i++) if (Number.isFinite(s.y[i]) && s.y[i] <= 0) return false;
+    return true;
+  });
+  const log = Boolean(opts.log) && positive;
+  canvas.dataset.scale = log ? "log" : "linear";
+  const tf = (v) => log ? Math.log10(v) : v;
   let x0 = Infinity;
   let x1 = -Infinity;
   let y0 = Infinity;
   let y1 = -Infinity;
   const drawn = series.map((s) => {
-    const d = downsample(s.x, s.y, s.x.length, MAX_POINTS);
-    for (let i = 0; i < d.x.length; i++) {
-      if (!Number.isFinite(d.y[i])) continue;
-      x0 = Math.min(x0, d.x[i]);
-      x1 = Math.max(x1, d.x[i]);
-      y0 = Math.min(y0, d.y[i]);
-      y1 = Math.max(y1, d.y[i]);
+    const raw = downsample(s.x, s.y, s.x.length, MAX_POINTS);
+    const smoothed = weight ? downsample(s.x, smooth(s.y, s.x.length, weight), s.x.length, MAX_POINTS) : null;
+    for (const d of smoothed ? [raw, smoothed] : [raw]) {
+      for (let i = 0; i < d.x.length; i++) {
+        if (!Number.isFinite(d.y[i])) continue;
+        x0 = Math.min(x0, d.x[i]);
+        x1 = Math.max(x1, d.x[i]);
+        y0 = Math.min(y0, tf(d.y[i]));
+        y1 = Math.max(y1, tf(d.y[i]));
+      }
     }
-    return d;
+    return { raw, smoothed };
   });
-  const points = drawn.reduce((a, d) => a + d.x.length, 0);
+  const points = drawn.reduce((a, d) => a + d.raw.x.length, 0);
   canvas.dataset.points = String(points);
   if (!Number.isFinite(x0)) return 0;
   if (x1 === x0) x1 = x0 + 1;
   if (y1 === y0) {
-    const pad = Math.abs(y0) * 0.05 || 0.5;
+    const pad = log ? 0.5 : Math.abs(y0) * 0.05 || 0.5;
     y0 -= pad;
     y1 += pad;
   }
-  const yTicks = niceTicks(y0, y1, 4);
-  const L = yMargin(f, yTicks, 8);
+  const yTicks = log ? logTicks(y0, y1) : niceTicks(y0, y1, 4);
+  const label = (t) => tickLabel(log ? Math.pow(10, t) : t);
+  const L = 8 + Math.max(...yTicks.map((t) => ctx.measureText(label(t)).width));
   const R = 10;
   const T = 8;
   const B = 30;
   const W = cssW - L - R;
   const H = cssH - T - B;
   const px = (x) => L + (x - x0) / (x1 - x0) * W;
-  const py = (y) => T + H - (y - y0) / (y1 - y0) * H;
-  yGrid(f, yTicks, L, W, py);
+  const py = (y) => T + H - (tf(y) - y0) / (y1 - y0) * H;
+  if (log) {
+    ctx.strokeStyle = colours.grid;
+    ctx.fillStyle = colours.muted;
+    ctx.lineWidth = 1;
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    for (const t of yTicks) {
+      const y = Math.round(T + H - (t - y0) / (y1 - y0) * H) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(L, y);
+      ctx.lineTo(L + W, y);
+      ctx.stroke();
+      ctx.fillText(label(t), L - 4, y);
+    }
+  } else {
+    yGrid(f, yTicks, L, W, py);
+  }
   ctx.strokeStyle = colours.grid;
+  ctx.fillStyle = colours.muted;
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
   for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(W / 90)))) {
@@ -155,54 +209,188 @@ function drawChart(canvas, series, xLabel = "step") {
     ctx.moveTo(Math.round(px(t)) + 0.5, T);
     ctx.lineTo(Math.round(px(t)) + 0.5, T + H);
     ctx.stroke();
-    const label = tickLabel(t);
-    const half = ctx.measureText(label).width / 2;
-    ctx.fillText(label, Math.min(cssW - half - 1, Math.max(half + 1, px(t))), T + H + 3);
+    const text = tickLabel(t);
+    const half = ctx.measureText(text).width / 2;
+    ctx.fillText(text, Math.min(cssW - half - 1, Math.max(half + 1, px(t))), T + H + 3);
   }
-  ctx.fillText(xLabel, L + W / 2, T + H + 16);
-  drawn.forEach((d, k) => {
-    ctx.strokeStyle = PALETTE[k % PALETTE.length];
+  ctx.fillText(opts.xLabel || "step", L + W / 2, T + H + 16);
+  const marks = opts.marks || [];
+  if (marks.length && marks.length <= W / 6) {
+    ctx.save();
+    ctx.setLineDash([3, 3]);
+    ctx.strokeStyle = colours.muted;
+    for (let i = 0; i < marks.length; i++) {
+      if (marks[i] <= x0 || marks[i] > x1) continue;
+      const x = Math.round(px(marks[i])) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(x, T);
+      ctx.lineTo(x, T + H);
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+  canvas.dataset.marks = String(marks.length);
+  const line = (x, y, colour, alpha) => {
+    ctx.strokeStyle = colour;
+    ctx.globalAlpha = alpha;
     ctx.lineWidth = 1.5;
     ctx.beginPath();
     let started = false;
-    for (let i = 0; i < d.x.length; i++) {
-      if (!Number.isFinite(d.y[i])) {
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(y[i])) {
         started = false;
         continue;
       }
-      if (started) ctx.lineTo(px(d.x[i]), py(d.y[i]));
+      if (started) ctx.lineTo(px(x[i]), py(y[i]));
       else {
-        ctx.moveTo(px(d.x[i]), py(d.y[i]));
+        ctx.moveTo(px(x[i]), py(y[i]));
         started = true;
       }
     }
     ctx.stroke();
+    ctx.globalAlpha = 1;
+  };
+  drawn.forEach((d, k) => {
+    const colour = PALETTE[k % PALETTE.length];
+    line(d.raw.x, d.raw.y, colour, d.smoothed ? 0.25 : 1);
+    if (d.smoothed) line(d.smoothed.x, d.smoothed.y, colour, 1);
+  });
+  drawnOn.set(canvas, {
+    left: L,
+    width: W,
+    x0,
+    x1,
+    lines: drawn.map((d, k) => ({ name: series[k].name, x: (d.smoothed || d.raw).x, y: (d.smoothed || d.raw).y }))
   });
   return points;
 }
-function chartBox(title, series, xLabel = "step") {
-  const box = document.createElement("div");
-  box.className = "cvs-chart";
-  box.dataset.chart = title;
-  const head = document.createElement("div");
-  head.className = "cvs-chart-head";
-  const name = document.createElement("b");
-  name.textContent = title;
-  head.append(name);
-  series.forEach((s, k) => {
-    const key = document.createElement("span");
-    key.className = "cvs-key";
-    key.style.setProperty("--cvs-key", PALETTE[k % PALETTE.length]);
-    const last = s.x.length ? s.y[s.x.length - 1] : NaN;
-    key.textContent = `${s.name}${Number.isFinite(last) ? ` ${tickLabel(last)}` : ""}`;
-    key.title = `${s.total ?? s.x.length} points`;
-    head.append(key);
-  });
-  const canvas = document.createElement("canvas");
-  box.append(head, canvas);
-  requestAnimationFrame(() => drawChart(canvas, series, xLabel));
-  return box;
+function nearest(xs, x) {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (hi - lo > 1) {
+    const mid = lo + hi >> 1;
+    if (xs[mid] < x) lo = mid;
+    else hi = mid;
+  }
+  return Math.abs(xs[lo] - x) <= Math.abs(xs[hi] - x) ? lo : hi;
 }
+var Chart = class {
+  constructor(title, options = {}) {
+    this.series = [];
+    this.marks = [];
+    this.frame = 0;
+    this.options = { xLabel: "step", ...options };
+    this.box = document.createElement("div");
+    this.box.className = "cvs-chart";
+    this.box.dataset.chart = title;
+    const head = document.createElement("div");
+    head.className = "cvs-chart-head";
+    const name = document.createElement("b");
+    name.textContent = title;
+    this.keys = document.createElement("span");
+    this.keys.className = "cvs-keys";
+    const tools = document.createElement("span");
+    tools.className = "cvs-chart-tools";
+    const logBox = document.createElement("input");
+    logBox.type = "checkbox";
+    logBox.className = "cvs-log";
+    logBox.checked = Boolean(this.options.log);
+    logBox.onchange = () => {
+      this.options.log = logBox.checked;
+      this.draw();
+    };
+    const logLabel = document.createElement("label");
+    logLabel.title = "A log scale for the values (when they are all positive)";
+    logLabel.append(logBox, " log");
+    const slider = document.createElement("input");
+    slider.type = "range";
+    slider.className = "cvs-smoothing";
+    slider.min = "0";
+    slider.max = "0.99";
+    slider.step = "0.01";
+    slider.value = String(this.options.smoothing || 0);
+    slider.oninput = () => {
+      this.options.smoothing = Number(slider.value);
+      this.draw();
+    };
+    const smoothLabel = document.createElement("label");
+    smoothLabel.title = "Smoothing (exponential moving average); the raw line stays, faint";
+    smoothLabel.append("smooth ", slider);
+    tools.append(logLabel, smoothLabel);
+    head.append(name, this.keys, tools);
+    const plot = document.createElement("div");
+    plot.className = "cvs-plot";
+    this.canvas = document.createElement("canvas");
+    this.cursor = document.createElement("div");
+    this.cursor.className = "cvs-cursor";
+    this.readout = document.createElement("div");
+    this.readout.className = "cvs-readout";
+    this.cursor.hidden = this.readout.hidden = true;
+    plot.append(this.canvas, this.cursor, this.readout);
+    this.box.append(head, plot);
+    this.canvas.addEventListener("mousemove", (e) => this.hover(e));
+    this.canvas.addEventListener("mouseleave", () => {
+      this.cursor.hidden = this.readout.hidden = true;
+    });
+  }
+  /** New data: the legend now, the canvas at the next frame (once it has its size). */
+  update(series, marks = []) {
+    this.series = series;
+    this.marks = marks;
+    this.legend();
+    cancelAnimationFrame(this.frame);
+    this.frame = requestAnimationFrame(() => this.draw());
+  }
+  /** Draws now; returns the points drawn. */
+  draw() {
+    cancelAnimationFrame(this.frame);
+    return drawChart(this.canvas, this.series, { ...this.options, marks: this.marks });
+  }
+  legend() {
+    const keys = this.series.map((s, k) => {
+      const key = document.createElement("span");
+      key.className = "cvs-key";
+      key.style.setProperty("--cvs-key", PALETTE[k % PALETTE.length]);
+      const last = s.x.length ? s.y[s.x.length - 1] : NaN;
+      key.textContent = `${s.name}${Number.isFinite(last) ? ` ${tickLabel(last)}` : ""}`;
+      key.title = `${s.total ?? s.x.length} points`;
+      return key;
+    });
+    this.keys.replaceChildren(...keys);
+  }
+  hover(e) {
+    const d = drawnOn.get(this.canvas);
+    if (!d || !d.lines.length) return;
+    const rect = this.canvas.getBoundingClientRect();
+    const at = e.clientX - rect.left;
+    if (at < d.left || at > d.left + d.width) {
+      this.cursor.hidden = this.readout.hidden = true;
+      return;
+    }
+    const x = d.x0 + (at - d.left) / d.width * (d.x1 - d.x0);
+    const rows = d.lines.filter((l) => l.x.length).map((l, k) => {
+      const i = nearest(l.x, x);
+      return { name: l.name, step: l.x[i], value: l.y[i], colour: PALETTE[k % PALETTE.length] };
+    });
+    if (!rows.length) return;
+    const step = rows[0].step;
+    this.readout.replaceChildren();
+    const head = document.createElement("div");
+    head.textContent = `${this.options.xLabel || "step"} ${tickLabel(step)}`;
+    this.readout.append(head);
+    for (const r of rows) {
+      const row = document.createElement("div");
+      row.className = "cvs-key";
+      row.style.setProperty("--cvs-key", r.colour);
+      row.textContent = `${r.name} ${Number.isFinite(r.value) ? tickLabel(r.value) : "\u2013"}`;
+      this.readout.append(row);
+    }
+    this.cursor.style.left = `${at}px`;
+    this.readout.style.left = at > rect.width / 2 ? "" : `${at + 8}px`;
+    this.readout.style.right = at > rect.width / 2 ? `${rect.width - at + 8}px` : "";
+    this.cursor.hidden = this.readout.hidden = false;
+  }
+};
 
 // widgets/curves.js
 function floats(view) {
@@ -259,27 +447,46 @@ function render({ model, el }) {
     const s = model.get("status");
     status.textContent = s;
     const epochs = model.get("epochs") || 1;
-    fill.style.width = `${Math.min(100, 100 * model.get("epoch") / epochs)}%`;
-    where.textContent = `epoch ${model.get("epoch")}/${model.get("epochs")} \xB7 step ${model.get("step")}` + (model.get("best") ? ` \xB7 best ${model.get("best")}` : "");
+    const done = model.get("epoch");
+    const step = model.get("step");
+    const ends = model.get("epoch_ends") || [];
+    const perEpoch = ends.length ? ends[0] : 0;
+    const running = s === "running";
+    let fraction = done / epochs;
+    if (running && perEpoch) fraction = (done + Math.min(1, (step - (ends[ends.length - 1] || 0)) / perEpoch)) / epochs;
+    fill.style.width = `${Math.min(100, 100 * fraction)}%`;
+    progress.classList.toggle("cvs-indeterminate", running && !perEpoch);
+    const shown = running ? `epoch ${Math.min(done + 1, epochs)} of ${model.get("epochs")}` : `epoch ${done}/${model.get("epochs")}`;
+    where.textContent = `${shown} \xB7 step ${step}` + (model.get("best") ? ` \xB7 best ${model.get("best")}` : "");
     pause.disabled = s !== "running";
     resume.disabled = !["paused", "interrupted", "stopped"].includes(s);
     stop.disabled = !["queued", "running", "paused", "interrupted"].includes(s);
     error.textContent = model.get("error");
   }
+  const made = /* @__PURE__ */ new Map();
   function drawCharts() {
-    charts.replaceChildren();
     const series = Object.entries(model.get("series"));
+    const marks = model.get("epoch_ends") || [];
     for (const [title2, test] of GROUPS) {
       const members = series.filter(([name]) => test(name));
-      if (members.length) {
-        charts.append(chartBox(title2, members.map(([name, s]) => ({ name, x: floats(s.x), y: floats(s.y), total: s.n }))));
+      if (!members.length) continue;
+      let chart = made.get(title2);
+      if (!chart) {
+        chart = new Chart(title2, { log: title2 !== "metrics" });
+        made.set(title2, chart);
+        charts.append(chart.box);
       }
+      chart.update(members.map(([name, s]) => ({ name, x: floats(s.x), y: floats(s.y), total: s.n })), marks);
     }
   }
   drawHead();
   drawCharts();
   for (const n of ["status", "epoch", "epochs", "step", "best", "error"]) model.on(`change:${n}`, drawHead);
   model.on("change:series", drawCharts);
+  model.on("change:epoch_ends", () => {
+    drawCharts();
+    drawHead();
+  });
   return () => clearInterval(retry);
 }
 var curves_default = { render };

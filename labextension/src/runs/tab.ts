@@ -5,9 +5,8 @@
 import { Widget } from "@lumino/widgets";
 
 import { ApiError, Socket, request } from "../api";
-import { GROUPS, Series, chartBox, drawChart } from "../draw/chart";
+import { Chart, GROUPS, Series, chartBox } from "../draw/chart";
 import { Column } from "../draw/downsample";
-import { tickLabel } from "../draw/ticks";
 import { bytes, duration, figure, h, progressBar } from "../dom";
 import { Studio } from "../studio";
 import { Run, bestText } from "./section";
@@ -55,7 +54,10 @@ export class RunTab extends Widget {
   private paceTo: { time: string; step: number } | null = null;
 
   private readonly curves = new Map<string, Curve>();
-  private readonly charts = new Map<string, { box: HTMLElement; canvas: HTMLCanvasElement; keys: string[] }>();
+  private readonly charts = new Map<string, { chart: Chart; keys: string[] }>();
+  /** steps at which epochs ended: the charts' epoch marks */
+  private readonly epochEnds = new Column();
+  private markedEpoch = 0;
   private logLines: { level: string; text: string; time?: string }[] = [];
   private logShown = 0;
   private dirty = false;
@@ -218,7 +220,13 @@ export class RunTab extends Widget {
     if (Number.isFinite(epoch)) {
       this.epoch = Math.max(this.epoch, epoch);
       // an epoch's record (validation or the epoch's mean loss) comes as the epoch ends
-      if (epoch > 0 && ("val_loss" in data || "train_loss_epoch" in data)) this.stepsPerEpoch = step / epoch;
+      if (epoch > 0 && ("val_loss" in data || "train_loss_epoch" in data)) {
+        this.stepsPerEpoch = step / epoch;
+        if (epoch > this.markedEpoch) {
+          this.epochEnds.push(step);
+          this.markedEpoch = epoch;
+        }
+      }
     }
     if (time) {
       if (!this.paceFrom) this.paceFrom = { time, step };
@@ -460,28 +468,22 @@ export class RunTab extends Widget {
       groups.length === this.charts.size &&
       groups.every((g) => this.charts.get(g.title)?.keys.join() === g.keys.join());
     if (!same) {
-      // a new series (the first validation): the boxes are made again, with their legends
+      // a new series (the first validation): the charts are made again, keeping their settings
+      const before = new Map([...this.charts].map(([title, c]) => [title, c.chart.options]));
       this.charts.clear();
       this.chartArea.replaceChildren(
         ...groups.map((g) => {
-          const box = chartBox(g.title, this.series(g.keys));
-          this.charts.set(g.title, { box, canvas: box.querySelector("canvas") as HTMLCanvasElement, keys: g.keys });
-          return box;
+          const chart = new Chart(g.title, before.get(g.title) || { log: g.title !== "metrics" });
+          this.charts.set(g.title, { chart, keys: g.keys });
+          return chart.box;
         }),
       );
-    } else {
-      for (const g of groups) {
-        const chart = this.charts.get(g.title);
-        if (!chart) continue;
-        const series = this.series(g.keys);
-        chart.box.querySelectorAll<HTMLElement>(".cvs-key").forEach((key, k) => {
-          const s = series[k];
-          const last = s.y.length ? s.y[s.y.length - 1] : NaN;
-          key.textContent = `${s.name}${Number.isFinite(last) ? ` ${tickLabel(last)}` : ""}`;
-          key.title = `${s.total ?? s.x.length} points`;
-        });
-        drawChart(chart.canvas, series);
-      }
+    }
+    for (const g of groups) {
+      const entry = this.charts.get(g.title);
+      if (!entry) continue;
+      entry.chart.update(this.series(g.keys), this.epochEnds.view());
+      entry.chart.draw();
     }
     this.noCurves.hidden = groups.length > 0;
   }

@@ -170,6 +170,25 @@ def test_a_finished_run_shows_its_evaluation_and_weight(lab, browser, squares):
         )
         page.wait_for_selector(RUN_ROW.format(run["id"]) + " .cvs-pill[data-status='completed']")
         assert "val_accuracy" in page.locator(RUN_ROW.format(run["id"])).inner_text()
+        # the curves: loss on a log scale with a mark at the end of epoch 1 (the last end is the edge)
+        loss = page.locator(f"{tab} [data-chart='loss'] canvas")
+        assert loss.get_attribute("data-scale") == "log" and loss.get_attribute("data-marks") == "2"
+        page.locator(f"{tab} [data-chart='loss'] input.cvs-log").uncheck()
+        assert loss.get_attribute("data-scale") == "linear"
+        # hovering reads every series out at the step under the pointer
+        box = loss.bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
+        readout = page.locator(f"{tab} [data-chart='loss'] .cvs-readout")
+        readout.wait_for()
+        text = readout.inner_text()
+        assert text.startswith("step ") and "train_loss " in text and "val_loss " in text, text
+        # smoothing keeps the raw points and moves the readout's value
+        page.locator(f"{tab} [data-chart='loss'] input.cvs-smoothing").fill("0.9")
+        page.mouse.move(box["x"] + box["width"] * 0.95, box["y"] + box["height"] / 2)
+        smoothed = readout.inner_text()
+        page.locator(f"{tab} [data-chart='loss'] input.cvs-smoothing").fill("0")
+        page.mouse.move(box["x"] + box["width"] * 0.95 + 1, box["y"] + box["height"] / 2)
+        assert readout.inner_text() != smoothed
         shoot(page, "run-tab-dark")
     finally:
         page.close()

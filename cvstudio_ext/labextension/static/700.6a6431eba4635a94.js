@@ -222,6 +222,13 @@ button.cvs-ds-issue:hover { background: var(--jp-layout-color2); }
 .cvs-spark-name { width: 90px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .cvs-spark canvas { width: 120px; height: 24px; }
 .cvs-now { min-width: 3em; text-align: right; font-variant-numeric: tabular-nums; }
+.cvs-keys { display: contents; }
+.cvs-chart-tools { margin-left: auto; display: inline-flex; gap: 10px; align-items: center; color: var(--jp-ui-font-color2, #666); font-size: 11px; }
+.cvs-chart-tools label { display: inline-flex; align-items: center; gap: 3px; cursor: pointer; }
+.cvs-smoothing { width: 70px; }
+.cvs-plot { position: relative; }
+.cvs-cursor { position: absolute; top: 0; bottom: 0; width: 1px; background: var(--jp-ui-font-color2, #666); pointer-events: none; }
+.cvs-readout { position: absolute; top: 6px; padding: 3px 6px; font-size: 11px; background: var(--jp-layout-color1, #fff); color: var(--jp-ui-font-color1, #222); border: 1px solid var(--jp-border-color1, #bbb); border-radius: 3px; pointer-events: none; white-space: nowrap; z-index: 2; }
 `,""]),e.d(r,{},{A:i})},646(o,r,e){var a=e(601),t=e.n(a),s=e(314),i=e.n(s),n=e(894),p=e(475),c=e(755),l=e(278),d=e(821),v=i()(t());v.i(n.A),v.i(p.A),v.i(c.A),v.i(l.A),v.i(d.A),v.push([o.id,`
 `,""]),e.d(r,{},{A:v})},278(o,r,e){var a=e(601),t=e.n(a),s=e(314),i=(e.n(s))()(t());i.push([o.id,`/* Runs: the sidebar list, the run tab and the New Run form. Colours only from --jp-* variables. */
 
