@@ -8,6 +8,7 @@ detector sees the raw [0, 1] image (it resizes and normalizes inside itself).
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -239,16 +240,26 @@ def _label(
     draw.text((x + 2 - left, y + 2 - top), text, font=font, fill=text_color)
 
 
+OVERLAY_MIN_SIDE = 96
+
+
 def draw_overlay(image: Image.Image, result: dict[str, Any]) -> bytes:
-    """A PNG of the image with detections boxed and labelled, or the top 3 classes in a banner."""
+    """A PNG of the image with detections boxed and labelled, or the top 3 classes in a banner.
+
+    An image smaller than OVERLAY_MIN_SIDE is first enlarged (by a whole factor, pixels kept
+    sharp), so that its labels cover a corner of it rather than all of it."""
     canvas = image.convert("RGB") if image.mode != "RGB" else image.copy()
+    scale = 1
+    if min(canvas.size) < OVERLAY_MIN_SIDE:
+        scale = math.ceil(2 * OVERLAY_MIN_SIDE / max(1, min(canvas.size)))
+        canvas = canvas.resize((canvas.width * scale, canvas.height * scale), Image.Resampling.NEAREST)
     draw = ImageDraw.Draw(canvas)
     side = min(canvas.size)
     font = _font(max(10, side // 30))
     if "detections" in result or result.get("task") == "detection":
         width = max(1, side // 200)
         for det in result.get("detections", []):
-            x, y, w, h = det["bbox"]
+            x, y, w, h = (v * scale for v in det["bbox"])
             color = PALETTE[int(det["class_id"]) % len(PALETTE)]
             draw.rectangle([x, y, x + w, y + h], outline=color, width=width)
             _label(draw, canvas.width, (x, y), f"{det['class_name']} {det['score']:.2f}", font, color)

@@ -249,6 +249,18 @@ def test_overlay_classification() -> None:
     assert np.array_equal(np.asarray(out)[-10:, -10:], np.asarray(image)[-10:, -10:])
 
 
+def test_overlay_of_a_small_image_is_enlarged_so_its_labels_cover_a_corner() -> None:
+    image = gradient(16, 16)
+    preds = [{"class_id": i, "class_name": f"class {i}", "score": s} for i, s in enumerate([0.7, 0.2, 0.1])]
+    out = np.asarray(Image.open(io.BytesIO(draw_overlay(image, {"task": "classification", "predictions": preds}))))
+    assert out.shape[:2] == (192, 192)  # 12 times, pixels kept sharp
+    untouched = np.all(out == np.kron(np.asarray(image), np.ones((12, 12, 1), dtype=np.uint8)), axis=-1)
+    assert untouched.mean() > 0.5, "the banner covers most of the image"
+    det = {"task": "detection", "detections": [{"class_id": 0, "class_name": "a", "score": 0.9, "bbox": [8, 8, 4, 4]}]}
+    boxed = np.asarray(Image.open(io.BytesIO(draw_overlay(image, det))))
+    assert not np.array_equal(boxed[96:144, 144], out[96:144, 144])  # the box, scaled with the image
+
+
 def test_coco_results() -> None:
     pairs = [
         (7, [{"class_id": 1, "class_name": "dog", "score": 0.9, "bbox": [1.0, 2.0, 3.0, 4.0]}]),
