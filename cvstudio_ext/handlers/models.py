@@ -94,7 +94,7 @@ class ValidateHandler(CVStudioHandler):
 class ShapesHandler(CVStudioHandler):
     doc = {
         "post": Op(
-            "Every node's output shape, computed on the meta device",
+            "Every node's output shape, computed on the meta device, with the graph's errors and warnings",
             body=ShapesBody,
             tags=["models"],
             errors=(400, 422),

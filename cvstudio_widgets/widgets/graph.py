@@ -36,6 +36,7 @@ class GraphEditor(anywidget.AnyWidget):
     graph = t.Dict().tag(sync=True)
     shapes = t.Dict().tag(sync=True)  # node id -> output shape, batch first
     errors = t.List(t.Dict()).tag(sync=True)  # {"node"?, "edge"?, "code", "message"}
+    warnings = t.List(t.Dict()).tag(sync=True)  # the same shape: a graph that builds but has dead ends
     valid = t.Bool(False).tag(sync=True)
     catalogue = t.List(t.Dict()).tag(sync=True)
     positions = t.Dict().tag(sync=True)  # node id -> [x, y]; the layout only
@@ -57,13 +58,14 @@ class GraphEditor(anywidget.AnyWidget):
             result = self._infer(change["new"])
         except Exception as exc:  # noqa: BLE001 - a malformed graph: shown, not raised
             with self.hold_sync():
-                self.valid, self.shapes = False, {}
+                self.valid, self.shapes, self.warnings = False, {}, []
                 self.errors = [{"code": "invalid", "message": str(exc)}]
             return
         with self.hold_sync():
             self.valid = bool(result.get("valid"))
             self.shapes = result.get("shapes") or {}
             self.errors = result.get("errors") or []
+            self.warnings = result.get("warnings") or []
 
     def connect(self, source: str, target: str, target_port: int | None = None) -> bool:
         """Add the edge unless it brings a new error (shapes that do not fit, a second

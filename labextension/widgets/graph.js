@@ -83,7 +83,11 @@ function render({ model, el }) {
     bar.className = "cvs-bar";
     const status = document.createElement("span");
     status.className = "cvs-valid";
-    status.textContent = model.get("valid") ? "✓ valid" : `✗ ${errors.length} problem(s)`;
+    // a graph that builds but has dead ends is valid *with* warnings, never a bare "✓ valid"
+    const warnings = model.get("warnings") || [];
+    const warned = warnings.length ? `, ${warnings.length} warning${warnings.length > 1 ? "s" : ""}` : "";
+    status.textContent = model.get("valid") ? `✓ valid${warned}` : `✗ ${errors.length} problem(s)${warned}`;
+    status.classList.toggle("cvs-warned", warnings.length > 0);
     bar.append(status);
     if (model.get("message")) {
       const m = document.createElement("span");
@@ -158,6 +162,14 @@ function render({ model, el }) {
         const d = document.createElement("div");
         d.className = "cvs-node-error";
         d.textContent = e.message;
+        div.append(d);
+      }
+      const nodeWarnings = warnings.filter((w) => w.node === node.id);
+      if (nodeWarnings.length && !nodeErrors.length) div.classList.add("cvs-warn");
+      for (const w of nodeWarnings) {
+        const d = document.createElement("div");
+        d.className = "cvs-node-warning";
+        d.textContent = `⚠ ${w.message}`;
         div.append(d);
       }
       div.onclick = () => {
@@ -242,7 +254,7 @@ function render({ model, el }) {
   el.tabIndex = 0;
   el.addEventListener("keydown", (ev) => { if (ev.key === "Escape") { connecting = null; draw(); } });
   draw();
-  for (const n of ["graph", "shapes", "errors", "valid", "message", "positions", "catalogue"]) model.on(`change:${n}`, draw);
+  for (const n of ["graph", "shapes", "errors", "warnings", "valid", "message", "positions", "catalogue"]) model.on(`change:${n}`, draw);
 }
 
 export default { render };

@@ -136,6 +136,8 @@ def test_warnings_for_unused_outputs_and_inferred_params() -> None:
     assert result["valid"]
     assert [(w["code"], w["node"]) for w in result["warnings"]] == [("inferred_param", "c"), ("unused", "dead")]
     assert build_module(g).c.in_channels == 3
+    # the shapes an editor draws come with the same warnings
+    assert infer_shapes(g)["warnings"] == result["warnings"]
 
 
 def test_several_outputs_return_a_tuple_in_node_order() -> None:

@@ -128,6 +128,9 @@ def test_the_graph_editor_edits_and_shows_new_shapes(page):
     page.click(".cvs-graph .cvs-node[data-id='fc'] .cvs-port")
     page.click(".cvs-graph .cvs-node[data-id='dropout1']")
     page.wait_for_selector(".cvs-graph .cvs-node[data-id='dropout1'] .cvs-shape:has-text('[1, 2]')")
+    # a dead end builds, but is no bare "✓ valid": the warning is counted and drawn on the node
+    page.wait_for_selector(".cvs-graph .cvs-valid:has-text('✓ valid, 1 warning')")
+    page.wait_for_selector(".cvs-graph .cvs-node.cvs-warn[data-id='dropout1'] .cvs-node-warning:has-text('not used')")
     page.click(".cvs-graph .cvs-node[data-id='flat'] .cvs-port")
     page.click(conv)  # conv already has its one input: refused, with the server's reason
     page.wait_for_selector(".cvs-graph .cvs-message:has-text('flat → conv does not fit')")

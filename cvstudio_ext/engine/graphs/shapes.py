@@ -19,11 +19,17 @@ def validate_graph(graph: Any) -> dict[str, Any]:
 
 
 def infer_shapes(graph: Any, batch_size: int = 1) -> dict[str, Any]:
-    """Every node's output shape; on errors, the shapes of the nodes that still ran."""
+    """Every node's output shape; on errors, the shapes of the nodes that still ran. The
+    warnings (dead ends, ...) come too: an editor shows them with the shapes."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_BATCH:
         raise Invalid(f"batch_size must be a whole number from 1 to {MAX_BATCH}", code="invalid_batch_size")
     trace = trace_graph(parse_graph(graph), batch_size)
-    return {"valid": trace.valid, "shapes": trace.shapes(), "errors": trace.all_errors()}
+    return {
+        "valid": trace.valid,
+        "shapes": trace.shapes(),
+        "errors": trace.all_errors(),
+        "warnings": trace.graph.warnings,
+    }
 
 
 def checked_trace(graph: Any) -> Trace:

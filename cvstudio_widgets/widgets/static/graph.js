@@ -82,7 +82,10 @@ function render({ model, el }) {
     bar.className = "cvs-bar";
     const status = document.createElement("span");
     status.className = "cvs-valid";
-    status.textContent = model.get("valid") ? "\u2713 valid" : `\u2717 ${errors.length} problem(s)`;
+    const warnings = model.get("warnings") || [];
+    const warned = warnings.length ? `, ${warnings.length} warning${warnings.length > 1 ? "s" : ""}` : "";
+    status.textContent = model.get("valid") ? `\u2713 valid${warned}` : `\u2717 ${errors.length} problem(s)${warned}`;
+    status.classList.toggle("cvs-warned", warnings.length > 0);
     bar.append(status);
     if (model.get("message")) {
       const m = document.createElement("span");
@@ -159,6 +162,14 @@ function render({ model, el }) {
         const d = document.createElement("div");
         d.className = "cvs-node-error";
         d.textContent = e.message;
+        div.append(d);
+      }
+      const nodeWarnings = warnings.filter((w) => w.node === node2.id);
+      if (nodeWarnings.length && !nodeErrors.length) div.classList.add("cvs-warn");
+      for (const w of nodeWarnings) {
+        const d = document.createElement("div");
+        d.className = "cvs-node-warning";
+        d.textContent = `\u26A0 ${w.message}`;
         div.append(d);
       }
       div.onclick = () => {
@@ -251,7 +262,7 @@ function render({ model, el }) {
     }
   });
   draw();
-  for (const n of ["graph", "shapes", "errors", "valid", "message", "positions", "catalogue"]) model.on(`change:${n}`, draw);
+  for (const n of ["graph", "shapes", "errors", "warnings", "valid", "message", "positions", "catalogue"]) model.on(`change:${n}`, draw);
 }
 var graph_default = { render };
 export {
