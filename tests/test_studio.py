@@ -81,6 +81,11 @@ def test_stats_plot_and_preview_widget(squares):
 
     preview = squares.preview(page_size=10)
     assert preview.total == 48 and len(preview.items) == len(preview.thumbs) == 10
+    # a saved notebook keeps a snapshot beside the live view, and a line that says what it was
+    bundle = preview._repr_mimebundle_()[0]  # (data, metadata)
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"] == "DatasetPreview(squares: 48 images; page 1 of 5)"
+    assert bundle["text/html"].count("<img src='data:image/jpeg;base64,") == 10
     assert all(isinstance(t, bytes) and t[:2] == b"\xff\xd8" for t in preview.thumbs)  # JPEG bytes, not base64
     state = preview.get_state()
     from ipywidgets.widgets.widget import _remove_buffers
@@ -148,6 +153,12 @@ def test_train_watch_evaluate_and_predict(studio, squares, server):
         time.sleep(0.05)
     assert curves.status == "completed" and curves.epoch == 2
     assert curves.epoch_ends == [4.0, 8.0]  # 32 train images, batch 8: the charts' epoch marks
+    bundle = curves._repr_mimebundle_()[0]
+    assert (
+        bundle["text/plain"].startswith(f"TrainingCurves(Run {run.id}: ")
+        and "completed, epoch 2/2" in bundle["text/plain"]
+    )
+    assert "val_accuracy" in bundle["text/html"] and "<table>" in bundle["text/html"]
     assert {"train_loss", "lr", "val_loss", "val_accuracy"} <= set(curves.series)
     loss = curves.series["train_loss"]
     assert np.frombuffer(loss["x"], dtype=np.float32).size == loss["n"] > 0

@@ -17,6 +17,8 @@ import anywidget
 import numpy as np
 import traitlets as t
 
+from .snapshot import Snapshot, table
+
 if TYPE_CHECKING:
     from ..resources import Run
 
@@ -58,7 +60,7 @@ class Series:
         return {"x": x.astype(np.float32).tobytes(), "y": y.astype(np.float32).tobytes(), "n": len(self.x)}
 
 
-class TrainingCurves(anywidget.AnyWidget):
+class TrainingCurves(Snapshot, anywidget.AnyWidget):
     _esm = STATIC / "curves.js"
     _css = STATIC / "widgets.css"
 
@@ -89,6 +91,18 @@ class TrainingCurves(anywidget.AnyWidget):
         if follow:
             self._thread = threading.Thread(target=self._follow, name=f"cvstudio-curves-{run.id}", daemon=True)
             self._thread.start()
+
+    def __repr__(self) -> str:
+        return f"TrainingCurves({self.title}: {self.status}, epoch {self.epoch}/{self.epochs}, step {self.step})"
+
+    def snapshot_html(self) -> str:
+        """Where the run stood and each series' last value, as when it was shown."""
+        with self._lock:
+            last = {name: s.y[-1] for name, s in self._series.items() if s.y}
+        rows = [("status", self.status), ("epoch", f"{self.epoch}/{self.epochs}"), ("step", self.step)]
+        rows += [("best", self.best)] if self.best else []
+        rows += [(name, f"{value:.4g}") for name, value in sorted(last.items())]
+        return table(self.title, rows)
 
     # ---- feeding ------------------------------------------------------------------
     def feed(self, event: dict[str, Any]) -> None:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets as t
 
+from .snapshot import Snapshot, table
+
 if TYPE_CHECKING:
     from ..studio import Studio
 
@@ -29,7 +31,7 @@ def empty_graph() -> dict[str, Any]:
     }
 
 
-class GraphEditor(anywidget.AnyWidget):
+class GraphEditor(Snapshot, anywidget.AnyWidget):
     _esm = STATIC / "graph.js"
     _css = STATIC / "widgets.css"
 
@@ -49,6 +51,20 @@ class GraphEditor(anywidget.AnyWidget):
         self.observe(self._check, names=["graph"])
         self.on_msg(self._on_request)
         self.graph = graph or empty_graph()
+
+    def __repr__(self) -> str:
+        nodes = len(self.graph.get("nodes", []))
+        state = "valid" if self.valid else f"{len(self.errors)} problem(s)"
+        return f"GraphEditor({nodes} nodes, {state}, {len(self.warnings)} warning(s))"
+
+    def snapshot_html(self) -> str:
+        """Each node with its type and output shape, then the problems, as when it was shown."""
+        rows = [
+            (n["id"], f"{n['type']} → {list(self.shapes[n['id']]) if n['id'] in self.shapes else '?'}")
+            for n in self.graph.get("nodes", [])
+        ]
+        rows += [("error", e["message"]) for e in self.errors] + [("warning", w["message"]) for w in self.warnings]
+        return table(repr(self), rows)
 
     def _infer(self, graph: dict[str, Any]) -> dict[str, Any]:
         return self.studio.client.post("models/infer-shapes", {"graph": graph})

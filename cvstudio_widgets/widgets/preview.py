@@ -4,12 +4,15 @@ and defect kind, the full image on click, and an augmentation toggle."""
 from __future__ import annotations
 
 import base64
+import html
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anywidget
 import traitlets as t
+
+from .snapshot import Snapshot, image
 
 if TYPE_CHECKING:
     from ..resources import Dataset
@@ -32,7 +35,7 @@ def item_of(image: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class DatasetPreview(anywidget.AnyWidget):
+class DatasetPreview(Snapshot, anywidget.AnyWidget):
     _esm = STATIC / "preview.js"
     _css = STATIC / "widgets.css"
 
@@ -74,6 +77,23 @@ class DatasetPreview(anywidget.AnyWidget):
         self.observe(self._select, names=["selected"])
         self.observe(self._augment, names=["augment", "pipeline"])
         self.load()
+
+    def __repr__(self) -> str:
+        pages = max(1, -(-self.total // self.page_size))
+        return f"DatasetPreview({self.title}; page {self.page + 1} of {pages})"
+
+    def snapshot_html(self) -> str:
+        """The page's thumbnails with their captions, as when it was shown."""
+        cells = []
+        for item, thumb in zip(self.items, self.thumbs):
+            label = self.classes[item["label"]] + " · " if item.get("label") is not None else ""
+            caption = html.escape(label + item["file"].split("/")[-1])
+            cells.append(
+                f"<figure style='margin:0;width:96px'>{image(thumb, 'image/jpeg', item['file'], 96)}"
+                f"<figcaption style='font-size:10px;overflow:hidden;white-space:nowrap'>{caption}</figcaption></figure>"
+            )
+        head = html.escape(repr(self))
+        return f"<div><b>{head}</b><div style='display:flex;flex-wrap:wrap;gap:4px'>{''.join(cells)}</div></div>"
 
     def load(self) -> None:
         filters: dict[str, Any] = {"offset": self.page * self.page_size, "limit": self.page_size}

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets as t
 
+from .snapshot import Snapshot, table
+
 if TYPE_CHECKING:
     from ..studio import Studio
 
@@ -18,13 +20,21 @@ STATIC = Path(__file__).parent / "static"
 HISTORY = 120
 
 
-class SystemMonitor(anywidget.AnyWidget):
+class SystemMonitor(Snapshot, anywidget.AnyWidget):
     _esm = STATIC / "system.js"
     _css = STATIC / "widgets.css"
 
     history = t.Dict().tag(sync=True)  # name -> [percent, ...], oldest first
     latest = t.Dict().tag(sync=True)
     error = t.Unicode("").tag(sync=True)
+
+    def __repr__(self) -> str:
+        return (
+            f"SystemMonitor({', '.join(f'{k} {v[-1]:.0f}%' for k, v in self.history.items() if v) or 'no sample yet'})"
+        )
+
+    def snapshot_html(self) -> str:
+        return table("System", [(k, f"{v[-1]:.0f}%") for k, v in self.history.items() if v])
 
     def __init__(self, studio: Studio, interval: float = 1.0, follow: bool = True) -> None:
         super().__init__()
