@@ -328,7 +328,7 @@ class RunsSocket(CVStudioSocket):
     async def _pump(self) -> None:
         training = self.services.training
         try:
-            snapshot = await asyncio.to_thread(self._all_runs)
+            snapshot = await asyncio.to_thread(training.all, self.owner)
             known = {run["id"] for run in snapshot["items"]}
             await self.write_message(orjson.dumps({"type": "runs", "data": snapshot}).decode())
             while True:
@@ -348,14 +348,6 @@ class RunsSocket(CVStudioSocket):
                     await self.write_message(orjson.dumps({"type": "run", "data": run}).decode())
         except (WebSocketClosedError, asyncio.CancelledError):
             return
-
-    def _all_runs(self) -> dict[str, Any]:
-        training, items = self.services.training, []
-        while True:
-            page = training.list(self.owner, offset=len(items), limit=500, status=None)
-            items += page["items"]
-            if len(items) >= page["total"] or not page["items"]:
-                return {"items": items, "total": len(items)}
 
     def on_close(self) -> None:
         if self._callback is not None:

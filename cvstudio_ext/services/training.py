@@ -265,6 +265,13 @@ class TrainingService:
             rows = s.scalars(select(Run).where(*cond).order_by(Run.id.desc()).offset(offset).limit(limit))
             return {"items": [run_dict(r) for r in rows], "total": total}
 
+    def all(self, owner: str) -> dict[str, Any]:
+        """Every run of `owner`, newest first, in one read (the runs socket's snapshot)."""
+        with self.store.session() as s:
+            rows = s.scalars(select(Run).where(Run.owner == owner).order_by(Run.id.desc()))
+            items = [run_dict(r) for r in rows]
+        return {"items": items, "total": len(items)}
+
     def events(self, owner: str, run_id: int) -> list[dict[str, Any]]:
         """Every event so far, numbered from 1 in file order (a line's number is its seq)."""
         self.get(owner, run_id)

@@ -129,7 +129,7 @@ async def test_a_path_name_past_the_file_system_limit_is_422(api):
     assert r.code == 422 and r.json["error"]["code"] == "invalid_path", r
 
 
-@pytest.mark.parametrize("path", ["ws/system", "ws/training/1", "ws/training/0"])
+@pytest.mark.parametrize("path", ["ws/system", "ws/training", "ws/training/1", "ws/training/0"])
 async def test_a_socket_opened_as_plain_http_is_426_json(api, path):
     r = await api.get(path, params={"since": "1"})
     assert r.code == 426, r
