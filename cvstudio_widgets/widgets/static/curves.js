@@ -65,6 +65,15 @@ function tickLabel(value) {
   if (a !== 0 && a < 1e-3) return value.toExponential(1);
   return String(Number(value.toPrecision(4)));
 }
+function tickLabels(ticks, value = (t) => t) {
+  const short = ticks.map((t) => tickLabel(value(t)));
+  if (new Set(short).size === short.length) return (t) => tickLabel(value(t));
+  for (let digits = 5; digits <= 10; digits++) {
+    const long = ticks.map((t) => String(Number(value(t).toPrecision(digits))));
+    if (new Set(long).size === long.length) return (t) => String(Number(value(t).toPrecision(digits)));
+  }
+  return (t) => String(value(t));
+}
 
 // src/draw/frame.ts
 function frame(canvas, fontPx, fallback) {
@@ -81,7 +90,10 @@ function frame(canvas, fontPx, fallback) {
   ctx.font = `${fontPx}px ${colours.font}`;
   return { ctx, w, h, colours };
 }
-function yGrid(f, ticks, left, width, py) {
+function yMargin(f, ticks, pad, label = tickLabel) {
+  return pad + Math.max(...ticks.map((t) => f.ctx.measureText(label(t)).width));
+}
+function yGrid(f, ticks, left, width, py, label = tickLabel) {
   const { ctx, colours } = f;
   ctx.strokeStyle = colours.grid;
   ctx.fillStyle = colours.muted;
@@ -94,7 +106,7 @@ function yGrid(f, ticks, left, width, py) {
     ctx.moveTo(left, y);
     ctx.lineTo(left + width, y);
     ctx.stroke();
-    ctx.fillText(tickLabel(t), left - 4, y);
+    ctx.fillText(label(t), left - 4, y);
   }
 }
 
@@ -129,7 +141,8 @@ function logTicks(lo, hi) {
       if (t >= lo - 1e-9 && t <= hi + 1e-9) ticks.push(t);
     }
   }
-  return ticks.length >= 2 ? ticks : niceTicks(lo, hi, 4);
+  if (ticks.length >= 2) return ticks;
+  return niceTicks(Math.pow(10, lo), Math.pow(10, hi), 4).filter((v) => v > 0).map(Math.log10);
 }
 function drawChart(canvas, series, options = {}) {
   const opts = typeof options === "string" ? { xLabel: options } : options;
@@ -174,8 +187,8 @@ function drawChart(canvas, series, options = {}) {
     y1 += pad;
   }
   const yTicks = log ? logTicks(y0, y1) : niceTicks(y0, y1, 4);
-  const label = (t) => tickLabel(log ? Math.pow(10, t) : t);
-  const L = 8 + Math.max(...yTicks.map((t) => ctx.measureText(label(t)).width));
+  const label = tickLabels(yTicks, log ? (t) => Math.pow(10, t) : void 0);
+  const L = yMargin(f, yTicks, 8, label);
   const R = 10;
   const T = 8;
   const B = 30;
@@ -183,23 +196,7 @@ function drawChart(canvas, series, options = {}) {
   const H = cssH - T - B;
   const px = (x) => L + (x - x0) / (x1 - x0) * W;
   const py = (y) => T + H - (tf(y) - y0) / (y1 - y0) * H;
-  if (log) {
-    ctx.strokeStyle = colours.grid;
-    ctx.fillStyle = colours.muted;
-    ctx.lineWidth = 1;
-    ctx.textAlign = "right";
-    ctx.textBaseline = "middle";
-    for (const t of yTicks) {
-      const y = Math.round(T + H - (t - y0) / (y1 - y0) * H) + 0.5;
-      ctx.beginPath();
-      ctx.moveTo(L, y);
-      ctx.lineTo(L + W, y);
-      ctx.stroke();
-      ctx.fillText(label(t), L - 4, y);
-    }
-  } else {
-    yGrid(f, yTicks, L, W, py);
-  }
+  yGrid(f, yTicks, L, W, (t) => T + H - (t - y0) / (y1 - y0) * H, label);
   ctx.strokeStyle = colours.grid;
   ctx.fillStyle = colours.muted;
   ctx.textAlign = "center";

@@ -2,9 +2,9 @@
 // both draw with this module. Axes with nice ticks and a grid; the legend is HTML above
 // the canvas, so it never covers a line.
 import { MAX_POINTS, downsample } from "./downsample";
-import { frame, yGrid } from "./frame";
+import { frame, yGrid, yMargin } from "./frame";
 import { PALETTE } from "./theme";
-import { niceTicks, tickLabel } from "./ticks";
+import { niceTicks, tickLabel, tickLabels } from "./ticks";
 
 export interface Series {
   name: string;
@@ -72,7 +72,11 @@ function logTicks(lo: number, hi: number): number[] {
       if (t >= lo - 1e-9 && t <= hi + 1e-9) ticks.push(t);
     }
   }
-  return ticks.length >= 2 ? ticks : niceTicks(lo, hi, 4);
+  if (ticks.length >= 2) return ticks;
+  // less than a decade: nice values of the data itself, placed on the log axis
+  return niceTicks(Math.pow(10, lo), Math.pow(10, hi), 4)
+    .filter((v) => v > 0)
+    .map(Math.log10);
 }
 
 /** Draws the series; returns the number of points drawn (also kept in `data-points`). */
@@ -119,8 +123,8 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], options: 
     y1 += pad;
   }
   const yTicks = log ? logTicks(y0, y1) : niceTicks(y0, y1, 4);
-  const label = (t: number): string => tickLabel(log ? Math.pow(10, t) : t);
-  const L = 8 + Math.max(...yTicks.map((t) => ctx.measureText(label(t)).width));
+  const label = tickLabels(yTicks, log ? (t) => Math.pow(10, t) : undefined);
+  const L = yMargin(f, yTicks, 8, label);
   const R = 10;
   const T = 8;
   const B = 30;
@@ -128,24 +132,8 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], options: 
   const H = cssH - T - B;
   const px = (x: number): number => L + ((x - x0) / (x1 - x0)) * W;
   const py = (y: number): number => T + H - ((tf(y) - y0) / (y1 - y0)) * H;
-  if (log) {
-    // the grid at the ticks' own places (they are already log10 values)
-    ctx.strokeStyle = colours.grid;
-    ctx.fillStyle = colours.muted;
-    ctx.lineWidth = 1;
-    ctx.textAlign = "right";
-    ctx.textBaseline = "middle";
-    for (const t of yTicks) {
-      const y = Math.round(T + H - ((t - y0) / (y1 - y0)) * H) + 0.5;
-      ctx.beginPath();
-      ctx.moveTo(L, y);
-      ctx.lineTo(L + W, y);
-      ctx.stroke();
-      ctx.fillText(label(t), L - 4, y);
-    }
-  } else {
-    yGrid(f, yTicks, L, W, py);
-  }
+  // on a log scale the ticks are log10 values already: placed as they are, labelled as powers
+  yGrid(f, yTicks, L, W, (t) => T + H - ((t - y0) / (y1 - y0)) * H, label);
   ctx.strokeStyle = colours.grid;
   ctx.fillStyle = colours.muted;
   ctx.textAlign = "center";

@@ -28,12 +28,19 @@ export function frame(canvas: HTMLCanvasElement, fontPx: number, fallback?: [num
 }
 
 /** The left margin the labels of `ticks` need. */
-export function yMargin(f: Frame, ticks: number[], pad: number): number {
-  return pad + Math.max(...ticks.map((t) => f.ctx.measureText(tickLabel(t)).width));
+export function yMargin(f: Frame, ticks: number[], pad: number, label: (t: number) => string = tickLabel): number {
+  return pad + Math.max(...ticks.map((t) => f.ctx.measureText(label(t)).width));
 }
 
 /** A horizontal grid line per tick across the plot, its label left of it. */
-export function yGrid(f: Frame, ticks: number[], left: number, width: number, py: (y: number) => number): void {
+export function yGrid(
+  f: Frame,
+  ticks: number[],
+  left: number,
+  width: number,
+  py: (y: number) => number,
+  label: (t: number) => string = tickLabel,
+): void {
   const { ctx, colours } = f;
   ctx.strokeStyle = colours.grid;
   ctx.fillStyle = colours.muted;
@@ -46,6 +53,6 @@ export function yGrid(f: Frame, ticks: number[], left: number, width: number, py
     ctx.moveTo(left, y);
     ctx.lineTo(left + width, y);
     ctx.stroke();
-    ctx.fillText(tickLabel(t), left - 4, y);
+    ctx.fillText(label(t), left - 4, y);
   }
 }

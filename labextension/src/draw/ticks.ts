@@ -16,3 +16,15 @@ export function tickLabel(value: number): string {
   if (a !== 0 && a < 1e-3) return value.toExponential(1);
   return String(Number(value.toPrecision(4)));
 }
+
+/** Labels for a set of ticks: as short as tickLabel, but with as many digits as it takes
+ * for neighbours to differ (a learning rate that barely moves: 0.009998, 0.01). */
+export function tickLabels(ticks: number[], value: (t: number) => number = (t) => t): (t: number) => string {
+  const short = ticks.map((t) => tickLabel(value(t)));
+  if (new Set(short).size === short.length) return (t) => tickLabel(value(t));
+  for (let digits = 5; digits <= 10; digits++) {
+    const long = ticks.map((t) => String(Number(value(t).toPrecision(digits))));
+    if (new Set(long).size === long.length) return (t) => String(Number(value(t).toPrecision(digits)));
+  }
+  return (t) => String(value(t));
+}
