@@ -17,6 +17,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from cvstudio_widgets.private import start_private_server
 
 from ..server.test_training import SMALL, colour_squares
+from .lab.helpers import shoot
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api")
@@ -155,6 +156,7 @@ def test_curves_move_survive_a_reload_and_the_pause_button_pauses(page):
     page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] / 2)
     assert page.inner_text(".cvs-curves [data-chart='loss'] .cvs-readout").startswith("step ")
     assert "epoch" in page.inner_text(".cvs-curves .cvs-bar")
+    shoot(page.locator(".cvs-curves").first, "widget-curves-light")
     page.keyboard.press("Control+s")
     page.wait_for_timeout(1000)
     page.reload()

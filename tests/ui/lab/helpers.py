@@ -95,3 +95,14 @@ def shoot(page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def fill_new_run(form, dataset_id: int, model_id: int, name: str, epochs: int) -> None:
+    """The New Run form (`#cvstudio-new-run`) filled for a graph model on the CPU, batch 8."""
+    form.locator("select[name='dataset_id']").select_option(str(dataset_id))
+    form.locator("select[aria-label='Model source']").select_option("graph")
+    form.locator("select[name='model.model_id']").select_option(str(model_id))
+    form.locator("input[name='name']").fill(name)
+    form.locator("input[name='hyperparameters.epochs']").fill(str(epochs))
+    form.locator("input[name='hyperparameters.batch_size']").fill("8")
+    form.locator("select[name='resources.device']").select_option("cpu")

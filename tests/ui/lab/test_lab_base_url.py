@@ -9,7 +9,7 @@ import time
 import pytest
 
 from ...server.test_training import SMALL
-from .helpers import open_lab, shoot, start_lab
+from .helpers import fill_new_run, open_lab, shoot, start_lab
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +54,7 @@ def test_a_run_from_the_palette_trains_and_its_weight_downloads_under_a_prefix(p
     ppage.keyboard.type("CV Studio: New Run")
     ppage.click(".lm-CommandPalette-item:has-text('CV Studio: New Run')")
     form = ppage.locator("#cvstudio-new-run")
-    form.locator("select[name='dataset_id']").select_option(str(ds["id"]))
-    form.locator("select[aria-label='Model source']").select_option("graph")
-    form.locator("select[name='model.model_id']").select_option(str(model["id"]))
-    form.locator("input[name='name']").fill("prefixed-run")
-    form.locator("input[name='hyperparameters.epochs']").fill("2")
-    form.locator("input[name='hyperparameters.batch_size']").fill("8")
-    form.locator("select[name='resources.device']").select_option("cpu")
+    fill_new_run(form, ds["id"], model["id"], "prefixed-run", epochs=2)
     form.locator("button[type='submit']").click()
     ppage.wait_for_selector(".cvs-run-tab:visible")
     run_id = int(ppage.locator("[id^='cvstudio-run-']:visible").first.get_attribute("id").rsplit("-", 1)[1])

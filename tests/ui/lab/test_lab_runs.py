@@ -10,7 +10,7 @@ import time
 import pytest
 
 from ...server.test_training import SMALL
-from .helpers import Lab, open_lab, shoot
+from .helpers import Lab, fill_new_run, open_lab, shoot
 
 RUN_ROW = "#cvstudio-sidebar [data-cvstudio-kind='run'][data-cvstudio-id='{}']"
 
@@ -89,13 +89,7 @@ def test_a_run_from_the_form_trains_pauses_resumes_and_stops(lab, page, squares)
     ds, model = squares
     page.click("#cvstudio-sidebar [data-cvstudio-section='runs'] .cvs-action:has-text('New run')")
     form = page.locator("#cvstudio-new-run")
-    form.locator("select[name='dataset_id']").select_option(str(ds["id"]))
-    form.locator("select[aria-label='Model source']").select_option("graph")
-    form.locator("select[name='model.model_id']").select_option(str(model["id"]))
-    form.locator("input[name='name']").fill("form-run")
-    form.locator("input[name='hyperparameters.epochs']").fill("5000")
-    form.locator("input[name='hyperparameters.batch_size']").fill("8")
-    form.locator("select[name='resources.device']").select_option("cpu")
+    fill_new_run(form, ds["id"], model["id"], "form-run", epochs=5000)
     # a bad value: the server's message shows next to that field, nothing starts
     form.locator("input[name='hyperparameters.lr']").fill("-1")
     shoot(page, "run-form-light")

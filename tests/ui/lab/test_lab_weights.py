@@ -14,23 +14,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from ...server.test_inference import POOL
 from .helpers import Lab, open_lab, shoot
 
-POOL = {
-    "nodes": [
-        {"id": "in", "type": "Input", "params": {"shape": [3, 8, 8]}},
-        {"id": "pool", "type": "AdaptiveAvgPool2d", "params": {"output_size": 1}},
-        {"id": "flat", "type": "Flatten", "params": {}},
-        {"id": "fc", "type": "Linear", "params": {"out_features": 2}},
-        {"id": "out", "type": "Output", "params": {}},
-    ],
-    "edges": [
-        {"source": "in", "target": "pool"},
-        {"source": "pool", "target": "flat"},
-        {"source": "flat", "target": "fc"},
-        {"source": "fc", "target": "out"},
-    ],
-}
 ROW = "#cvstudio-sidebar [data-cvstudio-kind='weight'][data-cvstudio-id='{}']"
 
 
