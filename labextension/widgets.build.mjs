@@ -14,4 +14,6 @@ await build({
   logLevel: "warning",
   banner: { js: "// Built from labextension/widgets and labextension/src/draw by `jlpm build:widgets`; do not edit." },
 });
-writeFileSync(`${out}/widgets.css`, readFileSync("style/draw.css", "utf8") + readFileSync("widgets/widgets.css", "utf8"));
+// one stylesheet for every widget: the shared drawing styles, then each widget's own file
+const sheets = ["style/draw.css", ...["base", "curves", "preview", "graph"].map((n) => `widgets/${n}.css`)];
+writeFileSync(`${out}/widgets.css`, sheets.map((f) => readFileSync(f, "utf8")).join(""));
