@@ -352,7 +352,7 @@ class Run(Record):
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"Run {self.id} is still {self.refresh().info['status']} after {timeout} s")
         # the supervisor marks a run completed once its weight is in the library
-        while self.refresh().info["status"] in ("running", "stopping"):
+        while self.refresh().info["status"] in ("starting", "running", "stopping"):
             time.sleep(0.1)
         if self.info["status"] == "failed":
             raise RunFailed(f"Run {self.id} failed: {self.info.get('error')}")

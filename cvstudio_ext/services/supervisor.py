@@ -26,6 +26,9 @@ from .recovery import remove_run_temps
 
 POLL_S = 0.1
 TERMINAL = ("completed", "stopped", "failed")
+# a run with a process: `starting` from its spawn until the worker says `running` (torch's
+# import takes seconds), `stopping` from a stop request until the worker ends
+LIVE = ("starting", "running", "stopping")
 # A worker asked to stop gets this long to checkpoint and end by itself; then SIGTERM
 # (it stops at its next step), and as long again before SIGKILL of its process group.
 STOP_GRACE_S = 30.0
@@ -104,7 +107,7 @@ class Supervisor:
         """At server start: runs whose process still lives are followed again; the rest
         become `interrupted` (resumable from their last checkpoint)."""
         with self.store.session.begin() as s:
-            for run in s.scalars(select(Run).where(Run.status.in_(("running", "stopping")))):
+            for run in s.scalars(select(Run).where(Run.status.in_(LIVE))):
                 if self.executor.status(Launch(run.pid, run.pid_create_time)) == "exited":
                     run.status, run.error = "interrupted", "The server stopped while the run was going; resume it."
                     remove_run_temps(self.runs_dir / str(run.id))
@@ -168,7 +171,7 @@ class Supervisor:
 
     def tick(self) -> None:
         with self.store.session() as s:
-            live = list(s.scalars(select(Run.id).where(Run.status.in_(("running", "stopping")))))
+            live = list(s.scalars(select(Run.id).where(Run.status.in_(LIVE))))
         for run_id in live:
             self._follow(run_id)
         self.executor.reap()
@@ -245,6 +248,8 @@ class Supervisor:
                 if event["type"] in ("status", "metric"):
                     run.epoch = data.get("epoch", run.epoch)
                     run.step = data.get("step", run.step)
+                if event["type"] == "status" and data.get("status") == "running" and run.status == "starting":
+                    run.status = "running"
                 if event["type"] == "status" and data.get("status") in ("paused", *TERMINAL):
                     finished = data["status"]
                     run.finished_at, run.error = utcnow(), data.get("error")
@@ -270,11 +275,11 @@ class Supervisor:
 
     def _start_queued_into(self, started: list[int]) -> None:
         with self.store.session.begin() as s:
-            running = s.scalar(select(func.count()).select_from(Run).where(Run.status.in_(("running", "stopping"))))
+            running = s.scalar(select(func.count()).select_from(Run).where(Run.status.in_(LIVE)))
             slots = self.max_concurrent_runs - running
             if slots <= 0:
                 return
-            live = s.scalars(select(Run.id).where(Run.status.in_(("running", "stopping"))))
+            live = s.scalars(select(Run.id).where(Run.status.in_(LIVE)))
             in_use = {g for run_id in live for g in self._assigned(run_id)}
             for run in s.scalars(select(Run).where(Run.status == "queued").order_by(Run.id)):
                 if slots == 0:
@@ -296,9 +301,14 @@ class Supervisor:
     def _spawn(self, run: Run, gpus: list[str]) -> None:
         run_dir = self.runs_dir / str(run.id)
         (run_dir / "gpus.json").write_text(json.dumps(gpus))
+        # said in the run's own stream before the worker writes to it, so that every
+        # replay shows the run starting while its worker imports
+        line = {"type": "status", "time": utcnow().isoformat(), "data": {"status": "starting", "epoch": run.epoch}}
+        with open(run_dir / "events.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line) + "\n")
         launch = self.executor.submit(run_dir, processes=processes_wanted(run.resources), gpus=gpus)
         run.pid, run.pid_create_time = launch.pid, launch.create_time
-        run.status, run.started_at, run.finished_at, run.error = "running", run.started_at or utcnow(), None, None
+        run.status, run.started_at, run.finished_at, run.error = "starting", run.started_at or utcnow(), None, None
 
 
 def _nvml_gpus() -> list[str]:

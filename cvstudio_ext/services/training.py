@@ -20,13 +20,14 @@ from ..store.models import Annotation, Dataset, Image, Model, ModelVersion, Run,
 from .datasets import iso
 from .executor import Launch
 from .recovery import Pending
-from .supervisor import Supervisor, gpus_wanted, last_lines, processes_wanted, read_events
+from .supervisor import LIVE, Supervisor, gpus_wanted, last_lines, processes_wanted, read_events
 from .weights import WeightService
 
 DELETE_WAIT_S = 3.0  # per step of stopping a live run that is being deleted
 ACTIONS = {
-    "pause": ("running",),
-    "stop": ("queued", "running", "paused", "interrupted"),
+    # a starting worker reads control.json at its first step: pause and stop wait for it
+    "pause": ("starting", "running"),
+    "stop": ("queued", "starting", "running", "paused", "interrupted"),
     "resume": ("paused", "interrupted", "stopped"),
 }
 
@@ -75,7 +76,7 @@ class TrainingService:
         """Runs going and runs waiting, over every owner (the machine is shared)."""
         with self.store.session() as s:
             rows = dict(s.execute(select(Run.status, func.count()).group_by(Run.status)).all())
-        return {"running": rows.get("running", 0) + rows.get("stopping", 0), "queued": rows.get("queued", 0)}
+        return {"running": sum(rows.get(k, 0) for k in LIVE), "queued": rows.get("queued", 0)}
 
     def run_dir(self, run_id: int) -> Path:
         return self.runs_dir / str(run_id)
@@ -331,7 +332,7 @@ class TrainingService:
             if run.status not in ACTIONS[action]:
                 raise Conflict(f"Run {run_id} is {run.status}; it cannot {action} now.", code="invalid_state")
             run_dir = self.run_dir(run_id)
-            if action == "stop" and run.status != "running":
+            if action == "stop" and run.status not in ("starting", "running"):
                 run.status, run.finished_at = "stopped", utcnow()
             elif action in ("pause", "stop"):
                 self.supervisor.executor.control(run_dir, action)
@@ -383,7 +384,7 @@ class TrainingService:
         with self.store.session() as s:
             run = self._owned(s, owner, run_id)
             launch = Launch(run.pid, run.pid_create_time)
-            live = run.status in ("running", "stopping") and executor.status(launch) == "running"
+            live = run.status in LIVE and executor.status(launch) == "running"
         if live:
             executor.control(self.run_dir(run_id), "stop")
             for force in (None, False, True):

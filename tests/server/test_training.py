@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+from datetime import datetime, timezone
 
 import numpy as np
 from PIL import Image
@@ -112,10 +113,32 @@ async def test_a_run_trains_reports_and_lands_in_the_library(api, jp_root_dir, j
     assert again == events[k:]
 
 
-async def test_pause_resume_and_more_epochs(api, jp_root_dir):
+async def statuses_until(api: Api, run_id: int, last: str, timeout: float = 90) -> list[str]:
+    """Every status the run shows, polled closely, until `last`."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    seen: list[str] = []
+    while not seen or seen[-1] != last:
+        status = (await api.get(f"training/{run_id}")).json["status"]
+        if not seen or status != seen[-1]:
+            seen.append(status)
+        assert loop.time() < end, seen
+        await asyncio.sleep(0.02)
+    return seen
+
+
+def event_time(event: dict) -> datetime:
+    return datetime.fromisoformat(event["time"])
+
+
+async def test_pause_resume_and_more_epochs(api, jp_root_dir, jp_ws_fetch):
+    """Also: a run that can start starts within a second, after a resume too, and says
+    `starting` (not `queued`) while its worker imports torch."""
     ds, model = await setup(api, jp_root_dir)
     run = (await api.post("training", body(ds, model, epochs=40, log_interval=1))).json
-    await wait_for(api, run["id"], ("running",))
+    assert await statuses_until(api, run["id"], "running") == ["queued", "starting", "running"]
+    run = (await api.get(f"training/{run['id']}")).json
+    assert (datetime.fromisoformat(run["started_at"]) - datetime.fromisoformat(run["created_at"])).total_seconds() < 1
     for _ in range(200):
         if (await api.get(f"training/{run['id']}/metrics")).json["records"]:
             break
@@ -125,9 +148,19 @@ async def test_pause_resume_and_more_epochs(api, jp_root_dir):
     assert r.code == 200, r
     paused = await wait_for(api, run["id"], ("paused", "failed", "completed"))
     assert paused["status"] == "paused", paused
+    asked = datetime.now(timezone.utc)
     r = await api.post(f"training/{run['id']}/control", {"action": "resume", "epochs": 41})
     assert r.code == 200 and r.json["epochs"] == 41
-    await wait_for(api, run["id"], ("running", "completed"))
+    assert (await statuses_until(api, run["id"], "running"))[-2:] == ["starting", "running"]
+    ws = await jp_ws_fetch("cvstudio", "api", "ws", "training", str(run["id"]))
+    told = []
+    while len(told) < 4:  # starting, running, paused, starting: the stream tells the same story
+        event = json.loads(await ws.read_message())
+        if event["type"] == "status":
+            told.append(event)
+    ws.close()
+    assert [e["data"]["status"] for e in told] == ["starting", "running", "paused", "starting"]
+    assert (event_time(told[-1]) - asked).total_seconds() < 1
     r = await api.post(f"training/{run['id']}/control", {"action": "stop"})
     assert r.code == 200, r
     stopped = await wait_for(api, run["id"], ("stopped", "failed", "completed"))

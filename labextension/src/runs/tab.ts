@@ -362,10 +362,11 @@ export class RunTab extends Widget {
 
   private controls(): void {
     const s = this.status;
-    this.pause.disabled = s !== "running";
+    // a starting worker pauses or stops at its first step
+    this.pause.disabled = !["starting", "running"].includes(s);
     this.resume.disabled = !["paused", "interrupted", "stopped"].includes(s);
     this.more.disabled = this.resume.disabled;
-    this.stop.disabled = !["queued", "running", "paused", "interrupted"].includes(s);
+    this.stop.disabled = !["queued", "starting", "running", "paused", "interrupted"].includes(s);
     this.checkpoint.disabled = s !== "running";
   }
 
@@ -423,6 +424,7 @@ export class RunTab extends Widget {
 
   /** Nothing until an epoch has ended and a few steps were timed: no nonsense early on. */
   private etaText(totalSteps: number): string {
+    if (this.status === "starting") return "the worker is loading PyTorch…";
     if (this.status !== "running" || !totalSteps || !this.paceFrom || !this.paceTo) return "";
     const steps = this.paceTo.step - this.paceFrom.step;
     const seconds = (Date.parse(this.paceTo.time) - Date.parse(this.paceFrom.time)) / 1000;
