@@ -10,6 +10,7 @@ import { Column } from "../draw/downsample";
 import { bytes, duration, figure, h, progressBar } from "../dom";
 import { Studio } from "../studio";
 import { Run, bestText } from "./section";
+import { modelSection } from "./model";
 
 /** One event of the run's socket. */
 export interface RunEvent {
@@ -296,6 +297,7 @@ export class RunTab extends Widget {
     else if (run.status !== "failed") this.failure.textContent = "";
     if (first && run.status === "completed") void this.loadEvaluation();
     if (first) void this.lookUpNames(run);
+    if (first && run.model.source === "graph") this.about.after(modelSection(run.model.model_id));
     this.describe();
     this.schedule();
   }

@@ -118,7 +118,20 @@ def test_a_run_from_the_form_trains_pauses_resumes_and_stops(lab, page, squares)
             arg=[run_id, moving],
         )
         assert "form-run" in page.locator(f"#cvstudio-run-{run_id} h2").inner_text()
+        # the graph model, drawn by the layered layout the notebook's editor uses: every
+        # layer with its output shape, every edge with an arrowhead, top to bottom
+        tab_id = f"#cvstudio-run-{run_id}"
+        page.click(f"{tab_id} .cvs-run-model summary")
+        page.wait_for_selector(f"{tab_id} .cvs-model-graph")
+        nodes = page.locator(f"{tab_id} .cvs-model-node")
+        assert nodes.count() == len(SMALL["nodes"])
+        assert "[1, 8, 16, 16]" in page.text_content(f"{tab_id} .cvs-model-node[data-id='conv']")
+        edges = page.locator(f"{tab_id} .cvs-model-edge[marker-end]")
+        assert edges.count() == len(SMALL["edges"])
+        tops = [nodes.nth(i).bounding_box()["y"] for i in range(nodes.count())]
+        assert tops == sorted(tops) and len(set(tops)) == len(tops)  # a chain: one layer each
         shoot(page, "run-tab-light")
+        page.click(f"{tab_id} .cvs-run-model summary")
 
         page.click(f"#cvstudio-run-{run_id} button:has-text('Pause')")
         wait_status(page, run_id, "paused")
