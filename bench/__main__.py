@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, each against a baseline measured in the same run.
 
 Options: `--small` runs at a tenth of the sizes (a quick check, not the README figures);
-`--only datasets|graphs|inference|training|pipeline|widgets|lab|start|load` picks one group. Results go to bench/results/latest.json.
+`--only datasets|graphs|layout|inference|training|pipeline|widgets|lab|start|load` picks one group. Results go to bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from .datasets import bench_datasets, bench_server_start
+from .graph_layout import bench_graph_layout
 from .graphs import bench_graphs
 from .inference import bench_inference
 from .lab import bench_lab
@@ -23,15 +24,14 @@ from .training import bench_training
 from .widgets import bench_widgets
 
 HERE = Path(__file__).parent
+GROUPS = ("datasets", "start", "graphs", "layout", "inference", "training", "pipeline", "widgets", "lab", "load")
 
 
 def main() -> None:
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--small", action="store_true", help="a tenth of the sizes")
-    parser.add_argument(
-        "--only", choices=("datasets", "start", "graphs", "inference", "training", "pipeline", "widgets", "lab", "load")
-    )
+    parser.add_argument("--only", choices=GROUPS)
     args = parser.parse_args()
     work = HERE / ".work"
     work.mkdir(exist_ok=True)
@@ -43,6 +43,9 @@ def main() -> None:
     if args.only in (None, "graphs"):
         print("model graphs", flush=True)
         results += bench_graphs(work)
+    if args.only in (None, "layout"):
+        print("graph editor layout", flush=True)
+        results += bench_graph_layout(work)
     if args.only in (None, "inference"):
         print("inference", flush=True)
         results += bench_inference(work)

@@ -1,7 +1,9 @@
 """GraphEditor: a node editor for model graphs. The layer catalogue is the palette;
 every change is checked by the server (infer-shapes), which gives each node its output
-shape and each error its node; an edge whose shapes do not fit is refused with the
-server's message. `graph`, `shapes` and `errors` are traitlets Python reads and sets."""
+shape and each error its node; an edge, or a layer inserted on an edge, whose shapes do
+not fit is refused with the server's message. `graph`, `shapes` and `errors` are
+traitlets Python reads and sets; `positions` holds only the nodes the user dragged (the
+others are laid out in layers by the browser)."""
 
 from __future__ import annotations
 
@@ -41,8 +43,10 @@ class GraphEditor(Snapshot, anywidget.AnyWidget):
     warnings = t.List(t.Dict()).tag(sync=True)  # the same shape: a graph that builds but has dead ends
     valid = t.Bool(False).tag(sync=True)
     catalogue = t.List(t.Dict()).tag(sync=True)
-    positions = t.Dict().tag(sync=True)  # node id -> [x, y]; the layout only
+    positions = t.Dict().tag(sync=True)  # node id -> [x, y] of a dragged node's top-left corner
     message = t.Unicode("").tag(sync=True)
+    # the saved output's snapshot follows the graph as it is edited
+    snapshot_follows = ("graph", "shapes", "errors", "warnings", "valid")
 
     def __init__(self, studio: Studio, graph: dict[str, Any] | None = None) -> None:
         self.studio = studio
@@ -83,6 +87,20 @@ class GraphEditor(Snapshot, anywidget.AnyWidget):
             self.errors = result.get("errors") or []
             self.warnings = result.get("warnings") or []
 
+    def _new_error(self, candidate: dict[str, Any]) -> dict[str, Any] | None:
+        """The first error the candidate graph has and the current one has not, leaving
+        out those of a graph still being drawn (inputs or params missing)."""
+        before = {(e.get("node"), e.get("edge"), e.get("code")) for e in self.errors}
+        result = self._infer(candidate)
+        return next(
+            (
+                e
+                for e in result.get("errors") or []
+                if (e.get("node"), e.get("edge"), e.get("code")) not in before and e.get("code") not in UNFINISHED
+            ),
+            None,
+        )
+
     def connect(self, source: str, target: str, target_port: int | None = None) -> bool:
         """Add the edge unless it brings a new error (shapes that do not fit, a second
         input where one is taken, a cycle...); an unfinished graph (inputs or params
@@ -91,20 +109,72 @@ class GraphEditor(Snapshot, anywidget.AnyWidget):
         if target_port is not None:
             edge["target_port"] = target_port
         candidate = {**self.graph, "edges": [*self.graph["edges"], edge]}
-        before = {(e.get("node"), e.get("edge"), e.get("code")) for e in self.errors}
-        result = self._infer(candidate)
-        new = [
-            e
-            for e in result.get("errors") or []
-            if (e.get("node"), e.get("edge"), e.get("code")) not in before and e.get("code") not in UNFINISHED
-        ]
-        if new:
-            self.message = f"{source} → {target} does not fit: {new[0]['message']}"
+        error = self._new_error(candidate)
+        if error:
+            self.message = f"{source} → {target} does not fit: {error['message']}"
             return False
         self.message = ""
         self.graph = candidate
         return True
 
+    def insert(self, source: str, target: str, layer: str, params: dict[str, Any] | None = None) -> str | None:
+        """Put a new `layer` on the edge source → target, which becomes source → new →
+        target, unless that brings a new error (as `connect`); its params left out take
+        the catalogue's defaults, and one still missing is fine. Returns the new node's
+        id, or None when refused (the graph is left as it is and `message` says why)."""
+        index = next(
+            (i for i, e in enumerate(self.graph["edges"]) if e["source"] == source and e["target"] == target), None
+        )
+        if index is None:
+            raise ValueError(f"there is no edge {source} → {target}")
+        return self._insert(index, layer, params)
+
+    def _free_id(self, layer: str) -> str:
+        """The id the palette gives a new node: the type in lower case and a number."""
+        taken = {n["id"] for n in self.graph["nodes"]}
+        i = 1
+        while f"{layer.lower()}{i}" in taken:
+            i += 1
+        return f"{layer.lower()}{i}"
+
+    def _insert(
+        self, index: int, layer: str, params: dict[str, Any] | None = None, node_id: str | None = None
+    ) -> str | None:
+        old = self.graph["edges"][index]
+        taken = {n["id"] for n in self.graph["nodes"]}
+        node_id = node_id if node_id and node_id not in taken else self._free_id(layer)
+        spec = next((c for c in self.catalogue if c["type"] == layer), {})
+        defaults = {
+            p["name"]: p["default"]
+            for p in spec.get("params") or []
+            if p.get("required") and p.get("default") is not None
+        }
+        node = {"id": node_id, "type": layer, "params": {**defaults, **(params or {})}}
+        into = {k: v for k, v in old.items() if k != "source"} | {"source": node_id}
+        edges = [*self.graph["edges"]]
+        edges[index] = {"source": old["source"], "target": node_id}  # other edges keep their index
+        candidate = {**self.graph, "nodes": [*self.graph["nodes"], node], "edges": [*edges, into]}
+        error = self._new_error(candidate)
+        if error:
+            self.message = f"{layer} on {old['source']} → {old['target']} does not fit: {error['message']}"
+            return None
+        self.message = ""
+        self.graph = candidate
+        return node_id
+
     def _on_request(self, widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
         if content.get("type") == "connect":
             self.connect(content["source"], content["target"], content.get("target_port"))
+        elif content.get("type") == "insert":
+            # the edge by index, unless the graph changed under the click: then by its ends
+            edges = self.graph["edges"]
+            index = content.get("edge")
+            ends = (content.get("source"), content.get("target"))
+            if not (
+                isinstance(index, int)
+                and 0 <= index < len(edges)
+                and (edges[index]["source"], edges[index]["target"]) == ends
+            ):
+                index = next((i for i, e in enumerate(edges) if (e["source"], e["target"]) == ends), None)
+            if index is not None:
+                self._insert(index, content["layer"], None, content.get("id"))
