@@ -248,6 +248,22 @@ class AugmentHandler(CVStudioHandler):
         )
 
 
+class AugmentationsHandler(CVStudioHandler):
+    doc = {
+        "get": Op(
+            "The augmentation catalogue: each transform a pipeline may name, with its params, their types, "
+            "defaults, bounds and the input that edits each; 304 to an If-None-Match of its ETag",
+            tags=["datasets"],
+            errors=(304,),
+        )
+    }
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.reply(await self.call(self.services.datasets.augmentations))
+
+
 class StatsHandler(CVStudioHandler):
     doc = {"get": Op("Counts, histograms and defects of a dataset", tags=["datasets"], errors=(404, 409))}
 
@@ -288,6 +304,7 @@ class UploadHandler(StreamingUploadHandler):
 ROUTES = [
     (rf"/{API}/datasets/recognize", RecognizeHandler),
     (rf"/{API}/datasets/upload", UploadHandler),
+    (rf"/{API}/datasets/augmentations", AugmentationsHandler),
     (rf"/{API}/datasets", DatasetsHandler),
     (rf"/{API}/datasets/(?P<dataset_id>\d+)", DatasetHandler),
     (rf"/{API}/datasets/(?P<dataset_id>\d+)/images", ImagesHandler),
