@@ -110,6 +110,23 @@ class Studio:
             body["pretrained_weight_id"] = pretrained.id if isinstance(pretrained, Weight) else int(pretrained)
         return Run(self, self.client.post("training", body))
 
+    def compare(self, *runs: Run | int | str | list[Run | int | str], follow: bool = True):
+        """Two or more runs' curves overlaid, one colour per run (Run objects, ids or
+        names, or one list of them); live runs keep moving. Per-step curves are drawn by
+        step, validation by epoch: see CurvesComparison."""
+        from .widgets.curves import CurvesComparison
+
+        if len(runs) == 1 and isinstance(runs[0], (list, tuple)):
+            runs = tuple(runs[0])
+        found: list[Run] = []
+        for r in runs:
+            run = r if isinstance(r, Run) else self.runs.get(r)  # type: ignore[arg-type]
+            if run not in found:
+                found.append(run)
+        if len(found) < 2:
+            raise ValueError(f"compare takes two runs or more, got {len(found)}")
+        return CurvesComparison(found, follow=follow)
+
     # ---- inference ----------------------------------------------------------------
     def predict(
         self, weight: Weight | Run | int, image: Any, *, top_k: int = 5, score_threshold: float = 0.5

@@ -111,6 +111,10 @@ function yGrid(f, ticks, left, width, py, label = tickLabel) {
 }
 
 // src/draw/chart.ts
+var DOTS_UP_TO = 60;
+function colourOf(s, k) {
+  return s.colour || PALETTE[k % PALETTE.length];
+}
 var GROUPS = [
   ["loss", (n) => n.includes("loss")],
   ["metrics", (n) => n.startsWith("val_") && !n.includes("loss")],
@@ -134,14 +138,17 @@ function smooth(y, n, weight) {
   return out;
 }
 function logTicks(lo, hi) {
-  const ticks = [];
-  for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
-    for (const m of hi - lo < 1.5 ? [1, 2, 5] : [1]) {
-      const t = e + Math.log10(m);
-      if (t >= lo - 1e-9 && t <= hi + 1e-9) ticks.push(t);
+  for (const steps of [[1], [1, 2, 5], [1, 1.5, 2, 3, 5, 7]]) {
+    const ticks = [];
+    for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
+      for (const m of steps) {
+        const t = e + Math.log10(m);
+        if (t >= lo - 1e-9 && t <= hi + 1e-9) ticks.push(t);
+      }
     }
+    if (ticks.length > 8) return ticks.filter((_, i) => i % Math.ceil(ticks.length / 6) === 0);
+    if (ticks.length >= 3) return ticks;
   }
-  if (ticks.length >= 2) return ticks;
   return niceTicks(Math.pow(10, lo), Math.pow(10, hi), 4).filter((v) => v > 0).map(Math.log10);
 }
 function drawChart(canvas, series, options = {}) {
@@ -180,12 +187,13 @@ function drawChart(canvas, series, options = {}) {
   const points = drawn.reduce((a, d) => a + d.raw.x.length, 0);
   canvas.dataset.points = String(points);
   if (!Number.isFinite(x0)) return 0;
-  if (x1 === x0) x1 = x0 + 1;
-  if (y1 === y0) {
-    const pad = log ? 0.5 : Math.abs(y0) * 0.05 || 0.5;
-    y0 -= pad;
-    y1 += pad;
-  }
+  if (opts.xInteger) {
+    x0 -= 0.25;
+    x1 += 0.25;
+  } else if (x1 === x0) x1 = x0 + 1;
+  const pad = y1 === y0 ? log ? 0.5 : Math.abs(y0) * 0.05 || 0.5 : (y1 - y0) * 0.04;
+  y0 -= pad;
+  y1 += pad;
   const yTicks = log ? logTicks(y0, y1) : niceTicks(y0, y1, 4);
   const label = tickLabels(yTicks, log ? (t) => Math.pow(10, t) : void 0);
   const L = yMargin(f, yTicks, 8, label);
@@ -201,7 +209,8 @@ function drawChart(canvas, series, options = {}) {
   ctx.fillStyle = colours.muted;
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(W / 90)))) {
+  const xTicks = niceTicks(x0, x1, Math.max(2, Math.floor(W / 90)));
+  for (const t of opts.xInteger ? xTicks.filter((v) => Number.isInteger(v)) : xTicks) {
     ctx.beginPath();
     ctx.moveTo(Math.round(px(t)) + 0.5, T);
     ctx.lineTo(Math.round(px(t)) + 0.5, T + H);
@@ -247,19 +256,50 @@ function drawChart(canvas, series, options = {}) {
     ctx.stroke();
     ctx.globalAlpha = 1;
   };
+  const dots = (x, y, colour) => {
+    if (x.length > DOTS_UP_TO) return;
+    ctx.fillStyle = colour;
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(y[i])) continue;
+      ctx.beginPath();
+      ctx.arc(px(x[i]), py(y[i]), 2.5, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+  };
   drawn.forEach((d, k) => {
-    const colour = PALETTE[k % PALETTE.length];
+    const colour = colourOf(series[k], k);
     line(d.raw.x, d.raw.y, colour, d.smoothed ? 0.25 : 1);
     if (d.smoothed) line(d.smoothed.x, d.smoothed.y, colour, 1);
+    const shown = d.smoothed || d.raw;
+    dots(shown.x, shown.y, colour);
   });
   drawnOn.set(canvas, {
     left: L,
     width: W,
     x0,
     x1,
-    lines: drawn.map((d, k) => ({ name: series[k].name, x: (d.smoothed || d.raw).x, y: (d.smoothed || d.raw).y }))
+    lines: drawn.map((d, k) => ({
+      name: series[k].name,
+      colour: colourOf(series[k], k),
+      x: (d.smoothed || d.raw).x,
+      y: (d.smoothed || d.raw).y
+    }))
   });
   return points;
+}
+var made = /* @__PURE__ */ new Set();
+var themeWatch = null;
+function redrawOnThemeChange(chart) {
+  made.add(new WeakRef(chart));
+  if (themeWatch) return;
+  themeWatch = new MutationObserver(() => {
+    for (const ref of made) {
+      const c = ref.deref();
+      if (!c) made.delete(ref);
+      else if (c.box.isConnected) c.redraw();
+    }
+  });
+  themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
 }
 function nearest(xs, x) {
   let lo = 0;
@@ -276,6 +316,8 @@ var Chart = class {
     this.series = [];
     this.marks = [];
     this.frame = 0;
+    /** where the pointer is over the canvas (clientX), for the readout to follow new data */
+    this.pointer = null;
     this.options = { xLabel: "step", ...options };
     this.box = document.createElement("div");
     this.box.className = "cvs-chart";
@@ -325,8 +367,11 @@ var Chart = class {
     this.cursor.hidden = this.readout.hidden = true;
     plot.append(this.canvas, this.cursor, this.readout);
     this.box.append(head, plot);
-    this.canvas.addEventListener("mousemove", (e) => this.hover(e));
+    new ResizeObserver(() => this.redraw()).observe(this.canvas);
+    redrawOnThemeChange(this);
+    this.canvas.addEventListener("mousemove", (e) => this.hover(e.clientX));
     this.canvas.addEventListener("mouseleave", () => {
+      this.pointer = null;
       this.cursor.hidden = this.readout.hidden = true;
     });
   }
@@ -335,19 +380,25 @@ var Chart = class {
     this.series = series;
     this.marks = marks;
     this.legend();
+    this.redraw();
+  }
+  /** Draws at the next frame. */
+  redraw() {
     cancelAnimationFrame(this.frame);
     this.frame = requestAnimationFrame(() => this.draw());
   }
   /** Draws now; returns the points drawn. */
   draw() {
     cancelAnimationFrame(this.frame);
-    return drawChart(this.canvas, this.series, { ...this.options, marks: this.marks });
+    const points = drawChart(this.canvas, this.series, { ...this.options, marks: this.marks });
+    if (this.pointer !== null) this.hover(this.pointer);
+    return points;
   }
   legend() {
     const keys = this.series.map((s, k) => {
       const key = document.createElement("span");
       key.className = "cvs-key";
-      key.style.setProperty("--cvs-key", PALETTE[k % PALETTE.length]);
+      key.style.setProperty("--cvs-key", colourOf(s, k));
       const last = s.x.length ? s.y[s.x.length - 1] : NaN;
       key.textContent = `${s.name}${Number.isFinite(last) ? ` ${tickLabel(last)}` : ""}`;
       key.title = `${s.total ?? s.x.length} points`;
@@ -355,25 +406,37 @@ var Chart = class {
     });
     this.keys.replaceChildren(...keys);
   }
-  hover(e) {
+  hover(clientX) {
+    this.pointer = clientX;
     const d = drawnOn.get(this.canvas);
     if (!d || !d.lines.length) return;
     const rect = this.canvas.getBoundingClientRect();
-    const at = e.clientX - rect.left;
+    const at = clientX - rect.left;
     if (at < d.left || at > d.left + d.width) {
       this.cursor.hidden = this.readout.hidden = true;
       return;
     }
     const x = d.x0 + (at - d.left) / d.width * (d.x1 - d.x0);
-    const rows = d.lines.filter((l) => l.x.length).map((l, k) => {
+    let snap = NaN;
+    let gap = Infinity;
+    for (const l of d.lines) {
+      if (!l.x.length) continue;
       const i = nearest(l.x, x);
-      return { name: l.name, step: l.x[i], value: l.y[i], colour: PALETTE[k % PALETTE.length] };
+      if (Math.abs(l.x[i] - x) < gap) {
+        gap = Math.abs(l.x[i] - x);
+        snap = l.x[i];
+      }
+    }
+    if (!Number.isFinite(snap)) return;
+    const slack = 4 / d.width * (d.x1 - d.x0);
+    const rows = d.lines.map((l) => {
+      const [first, last] = [l.x[0], l.x[l.x.length - 1]];
+      const inside = l.x.length > 0 && snap >= Math.min(first, last) - slack && snap <= Math.max(first, last) + slack;
+      return { name: l.name, value: inside ? l.y[nearest(l.x, snap)] : NaN, colour: l.colour };
     });
-    if (!rows.length) return;
-    const step = rows[0].step;
     this.readout.replaceChildren();
     const head = document.createElement("div");
-    head.textContent = `${this.options.xLabel || "step"} ${tickLabel(step)}`;
+    head.textContent = `${this.options.xLabel || "step"} ${tickLabel(snap)}`;
     this.readout.append(head);
     for (const r of rows) {
       const row = document.createElement("div");
@@ -382,18 +445,29 @@ var Chart = class {
       row.textContent = `${r.name} ${Number.isFinite(r.value) ? tickLabel(r.value) : "\u2013"}`;
       this.readout.append(row);
     }
-    this.cursor.style.left = `${at}px`;
-    this.readout.style.left = at > rect.width / 2 ? "" : `${at + 8}px`;
-    this.readout.style.right = at > rect.width / 2 ? `${rect.width - at + 8}px` : "";
+    const where = d.left + (snap - d.x0) / (d.x1 - d.x0) * d.width;
+    this.cursor.style.left = `${where}px`;
+    this.readout.style.left = where > rect.width / 2 ? "" : `${where + 8}px`;
+    this.readout.style.right = where > rect.width / 2 ? `${rect.width - where + 8}px` : "";
     this.cursor.hidden = this.readout.hidden = false;
   }
 };
 
 // widgets/curves.js
+var LIVE = ["starting", "running"];
 function floats(view) {
   return new Float32Array(view.buffer, view.byteOffset, view.byteLength / 4);
 }
-function render({ model, el }) {
+function statusBadge() {
+  const status = document.createElement("span");
+  status.className = "cvs-status";
+  return status;
+}
+function showStatus(el, s) {
+  el.textContent = s;
+  el.dataset.status = s;
+}
+function renderRun({ model, el }) {
   el.classList.add("cvs", "cvs-curves");
   const head = document.createElement("div");
   head.className = "cvs-bar";
@@ -428,8 +502,7 @@ function render({ model, el }) {
     }
   });
   const title = document.createElement("b");
-  const status = document.createElement("span");
-  status.className = "cvs-status";
+  const status = statusBadge();
   const progress = document.createElement("div");
   progress.className = "cvs-progress";
   const fill = document.createElement("div");
@@ -442,35 +515,36 @@ function render({ model, el }) {
   function drawHead() {
     title.textContent = model.get("title");
     const s = model.get("status");
-    status.textContent = s;
+    showStatus(status, s);
     const epochs = model.get("epochs") || 1;
     const done = model.get("epoch");
     const step = model.get("step");
     const ends = model.get("epoch_ends") || [];
     const perEpoch = ends.length ? ends[0] : 0;
     const running = s === "running";
+    const live = LIVE.includes(s);
     let fraction = done / epochs;
     if (running && perEpoch) fraction = (done + Math.min(1, (step - (ends[ends.length - 1] || 0)) / perEpoch)) / epochs;
     fill.style.width = `${Math.min(100, 100 * fraction)}%`;
-    progress.classList.toggle("cvs-indeterminate", running && !perEpoch);
-    const shown = running ? `epoch ${Math.min(done + 1, epochs)} of ${model.get("epochs")}` : `epoch ${done}/${model.get("epochs")}`;
+    progress.classList.toggle("cvs-indeterminate", s === "starting" || running && !perEpoch);
+    const shown = live ? `epoch ${Math.min(done + 1, epochs)} of ${model.get("epochs")}` : `epoch ${done}/${model.get("epochs")}`;
     where.textContent = `${shown} \xB7 step ${step}` + (model.get("best") ? ` \xB7 best ${model.get("best")}` : "");
-    pause.disabled = s !== "running";
+    pause.disabled = !LIVE.includes(s);
     resume.disabled = !["paused", "interrupted", "stopped"].includes(s);
-    stop.disabled = !["queued", "running", "paused", "interrupted"].includes(s);
+    stop.disabled = !["queued", "starting", "running", "paused", "interrupted"].includes(s);
     error.textContent = model.get("error");
   }
-  const made = /* @__PURE__ */ new Map();
+  const made2 = /* @__PURE__ */ new Map();
   function drawCharts() {
     const series = Object.entries(model.get("series"));
     const marks = model.get("epoch_ends") || [];
     for (const [title2, test] of GROUPS) {
       const members = series.filter(([name]) => test(name));
       if (!members.length) continue;
-      let chart = made.get(title2);
+      let chart = made2.get(title2);
       if (!chart) {
         chart = new Chart(title2, { log: title2 !== "metrics" });
-        made.set(title2, chart);
+        made2.set(title2, chart);
         charts.append(chart.box);
       }
       chart.update(members.map(([name, s]) => ({ name, x: floats(s.x), y: floats(s.y), total: s.n })), marks);
@@ -485,6 +559,100 @@ function render({ model, el }) {
     drawHead();
   });
   return () => clearInterval(retry);
+}
+var METRIC_ORDER = ["val_accuracy", "val_map", "val_map50", "val_top5"];
+function compareCharts(runs) {
+  const names = new Set(runs.flatMap((r) => Object.keys(r.series)));
+  const rank = (n) => METRIC_ORDER.includes(n) ? METRIC_ORDER.indexOf(n) : METRIC_ORDER.length;
+  const metrics = [...names].filter((n) => n.startsWith("val_") && !n.includes("loss")).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return [
+    { title: "train loss", key: "train_loss", x: "step", log: true },
+    { title: "val loss", key: "val_loss", x: "epoch", log: true },
+    ...metrics.map((key) => ({ title: key, key, x: "epoch", log: false })),
+    { title: "learning rate", key: "lr", x: "step", log: true }
+  ];
+}
+function renderCompare({ model, el }) {
+  el.classList.add("cvs", "cvs-curves", "cvs-compare");
+  const head = document.createElement("div");
+  head.className = "cvs-bar";
+  const title = document.createElement("b");
+  head.append(title);
+  const legend = document.createElement("div");
+  legend.className = "cvs-runs";
+  const error = document.createElement("div");
+  error.className = "cvs-error";
+  const charts = document.createElement("div");
+  charts.className = "cvs-charts";
+  el.append(head, legend, error, charts);
+  const entries = /* @__PURE__ */ new Map();
+  function drawLegend() {
+    title.textContent = `Comparing ${model.get("title")}`;
+    const runs = model.get("runs");
+    const errors = [];
+    for (const r of runs) {
+      let e = entries.get(r.id);
+      if (!e) {
+        const box = document.createElement("span");
+        box.className = "cvs-run cvs-key";
+        box.dataset.run = String(r.id);
+        box.style.setProperty("--cvs-key", r.colour);
+        const name = document.createElement("span");
+        name.className = "cvs-run-name";
+        const status = statusBadge();
+        const where = document.createElement("span");
+        where.className = "cvs-run-where";
+        box.append(name, status, where);
+        legend.append(box);
+        e = { box, name, status, where };
+        entries.set(r.id, e);
+      }
+      e.name.textContent = `#${r.id} ${r.name}`;
+      e.box.title = `run ${r.id}: ${r.name}`;
+      showStatus(e.status, r.status);
+      const points = Object.values(r.series).some((s) => s.n > 0);
+      e.box.classList.toggle("cvs-no-data", !points);
+      e.where.textContent = points ? `epoch ${r.epoch}/${r.epochs} \xB7 step ${r.step}` : "no data yet";
+      if (r.error) errors.push(`#${r.id}: ${r.error}`);
+    }
+    error.textContent = errors.join("\n");
+  }
+  const made2 = /* @__PURE__ */ new Map();
+  function drawCharts() {
+    const runs = model.get("runs");
+    const marks = model.get("marks") || [];
+    const order = [];
+    for (const spec of compareCharts(runs)) {
+      const members = runs.filter((r) => r.series[spec.key] && r.series[spec.key].n > 0);
+      if (!members.length) continue;
+      let chart = made2.get(spec.key);
+      if (!chart) {
+        chart = new Chart(spec.title, { log: spec.log, xLabel: spec.x, xInteger: spec.x === "epoch" });
+        chart.box.dataset.key = spec.key;
+        made2.set(spec.key, chart);
+      }
+      order.push(chart.box);
+      const series = members.map((r) => {
+        const s = r.series[spec.key];
+        return { name: `#${r.id} ${r.name}`, colour: r.colour, x: floats(s.x), y: floats(s.y), total: s.n };
+      });
+      chart.update(series, spec.x === "step" ? marks : []);
+    }
+    order.forEach((box, k) => {
+      if (charts.children[k] !== box) charts.insertBefore(box, charts.children[k] || null);
+    });
+  }
+  drawLegend();
+  drawCharts();
+  model.on("change:runs", () => {
+    drawLegend();
+    drawCharts();
+  });
+  model.on("change:marks", drawCharts);
+  model.on("change:title", drawLegend);
+}
+function render(ctx) {
+  return ctx.model.get("view") === "compare" ? renderCompare(ctx) : renderRun(ctx);
 }
 var curves_default = { render };
 export {

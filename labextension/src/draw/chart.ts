@@ -12,6 +12,15 @@ export interface Series {
   y: ArrayLike<number>;
   /** points in the whole series (the drawn arrays may be downsampled) */
   total?: number;
+  /** its colour, when it must stay the same across charts (a run in a comparison); else the palette's by order */
+  colour?: string;
+}
+
+/** Points on a line up to which each is also drawn as a dot (a few epochs read better so). */
+const DOTS_UP_TO = 60;
+
+function colourOf(s: Series, k: number): string {
+  return s.colour || PALETTE[k % PALETTE.length];
 }
 
 /** Which chart a metric belongs to. */
@@ -33,6 +42,8 @@ export interface ChartOptions {
   smoothing?: number;
   /** x positions of epoch ends, drawn as dashed marks */
   marks?: ArrayLike<number>;
+  /** x is a count (epochs): ticks at whole numbers only, and a little room at either end */
+  xInteger?: boolean;
 }
 
 /** What was drawn, for the hover readout. */
@@ -41,7 +52,7 @@ interface Drawn {
   width: number;
   x0: number;
   x1: number;
-  lines: { name: string; x: Float32Array; y: Float32Array }[];
+  lines: { name: string; colour: string; x: Float32Array; y: Float32Array }[];
 }
 
 const drawnOn = new WeakMap<HTMLCanvasElement, Drawn>();
@@ -65,15 +76,21 @@ export function smooth(y: ArrayLike<number>, n: number, weight: number): Float64
 }
 
 function logTicks(lo: number, hi: number): number[] {
-  const ticks: number[] = [];
-  for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
-    for (const m of hi - lo < 1.5 ? [1, 2, 5] : [1]) {
-      const t = e + Math.log10(m);
-      if (t >= lo - 1e-9 && t <= hi + 1e-9) ticks.push(t);
+  // powers of ten over several decades; 1, 2, 5 over one or two; finer over less, so
+  // that there are always a few labels spread over the axis
+  for (const steps of [[1], [1, 2, 5], [1, 1.5, 2, 3, 5, 7]]) {
+    const ticks: number[] = [];
+    for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
+      for (const m of steps) {
+        const t = e + Math.log10(m);
+        if (t >= lo - 1e-9 && t <= hi + 1e-9) ticks.push(t);
+      }
     }
+    // many decades: every other power (or fewer), not a label on every grid line's heels
+    if (ticks.length > 8) return ticks.filter((_, i) => i % Math.ceil(ticks.length / 6) === 0);
+    if (ticks.length >= 3) return ticks;
   }
-  if (ticks.length >= 2) return ticks;
-  // less than a decade: nice values of the data itself, placed on the log axis
+  // a small part of a decade: nice values of the data itself, placed on the log axis
   return niceTicks(Math.pow(10, lo), Math.pow(10, hi), 4)
     .filter((v) => v > 0)
     .map(Math.log10);
@@ -116,12 +133,14 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], options: 
   const points = drawn.reduce((a, d) => a + d.raw.x.length, 0);
   canvas.dataset.points = String(points);
   if (!Number.isFinite(x0)) return 0;
-  if (x1 === x0) x1 = x0 + 1;
-  if (y1 === y0) {
-    const pad = log ? 0.5 : Math.abs(y0) * 0.05 || 0.5;
-    y0 -= pad;
-    y1 += pad;
-  }
+  if (opts.xInteger) {
+    x0 -= 0.25;
+    x1 += 0.25;
+  } else if (x1 === x0) x1 = x0 + 1;
+  // a little room above and below, so the extreme points (and their dots) clear the frame
+  const pad = y1 === y0 ? (log ? 0.5 : Math.abs(y0) * 0.05 || 0.5) : (y1 - y0) * 0.04;
+  y0 -= pad;
+  y1 += pad;
   const yTicks = log ? logTicks(y0, y1) : niceTicks(y0, y1, 4);
   const label = tickLabels(yTicks, log ? (t) => Math.pow(10, t) : undefined);
   const L = yMargin(f, yTicks, 8, label);
@@ -138,7 +157,8 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], options: 
   ctx.fillStyle = colours.muted;
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(W / 90)))) {
+  const xTicks = niceTicks(x0, x1, Math.max(2, Math.floor(W / 90)));
+  for (const t of opts.xInteger ? xTicks.filter((v) => Number.isInteger(v)) : xTicks) {
     ctx.beginPath();
     ctx.moveTo(Math.round(px(t)) + 0.5, T);
     ctx.lineTo(Math.round(px(t)) + 0.5, T + H);
@@ -186,19 +206,54 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], options: 
     ctx.stroke();
     ctx.globalAlpha = 1;
   };
+  const dots = (x: Float32Array, y: Float32Array, colour: string): void => {
+    if (x.length > DOTS_UP_TO) return;
+    ctx.fillStyle = colour;
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(y[i])) continue;
+      ctx.beginPath();
+      ctx.arc(px(x[i]), py(y[i]), 2.5, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+  };
   drawn.forEach((d, k) => {
-    const colour = PALETTE[k % PALETTE.length];
+    const colour = colourOf(series[k], k);
     line(d.raw.x, d.raw.y, colour, d.smoothed ? 0.25 : 1);
     if (d.smoothed) line(d.smoothed.x, d.smoothed.y, colour, 1);
+    const shown = d.smoothed || d.raw;
+    dots(shown.x, shown.y, colour);
   });
   drawnOn.set(canvas, {
     left: L,
     width: W,
     x0,
     x1,
-    lines: drawn.map((d, k) => ({ name: series[k].name, x: (d.smoothed || d.raw).x, y: (d.smoothed || d.raw).y })),
+    lines: drawn.map((d, k) => ({
+      name: series[k].name,
+      colour: colourOf(series[k], k),
+      x: (d.smoothed || d.raw).x,
+      y: (d.smoothed || d.raw).y,
+    })),
   });
   return points;
+}
+
+// Every chart made, redrawn when the lab's theme changes: its colours are read from CSS
+// variables at draw time. Held weakly, so a chart gone from the page is not kept.
+const made = new Set<WeakRef<Chart>>();
+let themeWatch: MutationObserver | null = null;
+
+function redrawOnThemeChange(chart: Chart): void {
+  made.add(new WeakRef(chart));
+  if (themeWatch) return;
+  themeWatch = new MutationObserver(() => {
+    for (const ref of made) {
+      const c = ref.deref();
+      if (!c) made.delete(ref);
+      else if (c.box.isConnected) c.redraw();
+    }
+  });
+  themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
 }
 
 /** The index of the point of `xs` (sorted) nearest to x. */
@@ -227,6 +282,8 @@ export class Chart {
   private series: Series[] = [];
   private marks: ArrayLike<number> = [];
   private frame = 0;
+  /** where the pointer is over the canvas (clientX), for the readout to follow new data */
+  private pointer: number | null = null;
   readonly options: ChartOptions;
 
   constructor(title: string, options: ChartOptions = {}) {
@@ -279,8 +336,12 @@ export class Chart {
     this.cursor.hidden = this.readout.hidden = true;
     plot.append(this.canvas, this.cursor, this.readout);
     this.box.append(head, plot);
-    this.canvas.addEventListener("mousemove", (e) => this.hover(e));
+    // drawn again at its new size (a sidebar opened, the window resized), and in a new theme
+    new ResizeObserver(() => this.redraw()).observe(this.canvas);
+    redrawOnThemeChange(this);
+    this.canvas.addEventListener("mousemove", (e) => this.hover(e.clientX));
     this.canvas.addEventListener("mouseleave", () => {
+      this.pointer = null;
       this.cursor.hidden = this.readout.hidden = true;
     });
   }
@@ -290,6 +351,11 @@ export class Chart {
     this.series = series;
     this.marks = marks;
     this.legend();
+    this.redraw();
+  }
+
+  /** Draws at the next frame. */
+  redraw(): void {
     cancelAnimationFrame(this.frame);
     this.frame = requestAnimationFrame(() => this.draw());
   }
@@ -297,14 +363,17 @@ export class Chart {
   /** Draws now; returns the points drawn. */
   draw(): number {
     cancelAnimationFrame(this.frame);
-    return drawChart(this.canvas, this.series, { ...this.options, marks: this.marks });
+    const points = drawChart(this.canvas, this.series, { ...this.options, marks: this.marks });
+    // new data moves the axes: the readout is worked out again for the same pointer
+    if (this.pointer !== null) this.hover(this.pointer);
+    return points;
   }
 
   private legend(): void {
     const keys = this.series.map((s, k) => {
       const key = document.createElement("span");
       key.className = "cvs-key";
-      key.style.setProperty("--cvs-key", PALETTE[k % PALETTE.length]);
+      key.style.setProperty("--cvs-key", colourOf(s, k));
       const last = s.x.length ? s.y[s.x.length - 1] : NaN;
       key.textContent = `${s.name}${Number.isFinite(last) ? ` ${tickLabel(last)}` : ""}`;
       key.title = `${s.total ?? s.x.length} points`;
@@ -313,27 +382,39 @@ export class Chart {
     this.keys.replaceChildren(...keys);
   }
 
-  private hover(e: MouseEvent): void {
+  private hover(clientX: number): void {
+    this.pointer = clientX;
     const d = drawnOn.get(this.canvas);
     if (!d || !d.lines.length) return;
     const rect = this.canvas.getBoundingClientRect();
-    const at = e.clientX - rect.left;
+    const at = clientX - rect.left;
     if (at < d.left || at > d.left + d.width) {
       this.cursor.hidden = this.readout.hidden = true;
       return;
     }
     const x = d.x0 + ((at - d.left) / d.width) * (d.x1 - d.x0);
-    const rows = d.lines
-      .filter((l) => l.x.length)
-      .map((l, k) => {
-        const i = nearest(l.x, x);
-        return { name: l.name, step: l.x[i], value: l.y[i], colour: PALETTE[k % PALETTE.length] };
-      });
-    if (!rows.length) return;
-    const step = rows[0].step;
+    // the readout is at the data point nearest the pointer, of any line; a line shows
+    // its value there, or a dash where it has no points (a shorter run, before the first epoch)
+    let snap = NaN;
+    let gap = Infinity;
+    for (const l of d.lines) {
+      if (!l.x.length) continue;
+      const i = nearest(l.x, x);
+      if (Math.abs(l.x[i] - x) < gap) {
+        gap = Math.abs(l.x[i] - x);
+        snap = l.x[i];
+      }
+    }
+    if (!Number.isFinite(snap)) return;
+    const slack = (4 / d.width) * (d.x1 - d.x0);
+    const rows = d.lines.map((l) => {
+      const [first, last] = [l.x[0], l.x[l.x.length - 1]];
+      const inside = l.x.length > 0 && snap >= Math.min(first, last) - slack && snap <= Math.max(first, last) + slack;
+      return { name: l.name, value: inside ? l.y[nearest(l.x, snap)] : NaN, colour: l.colour };
+    });
     this.readout.replaceChildren();
     const head = document.createElement("div");
-    head.textContent = `${this.options.xLabel || "step"} ${tickLabel(step)}`;
+    head.textContent = `${this.options.xLabel || "step"} ${tickLabel(snap)}`;
     this.readout.append(head);
     for (const r of rows) {
       const row = document.createElement("div");
@@ -342,9 +423,10 @@ export class Chart {
       row.textContent = `${r.name} ${Number.isFinite(r.value) ? tickLabel(r.value) : "–"}`;
       this.readout.append(row);
     }
-    this.cursor.style.left = `${at}px`;
-    this.readout.style.left = at > rect.width / 2 ? "" : `${at + 8}px`;
-    this.readout.style.right = at > rect.width / 2 ? `${rect.width - at + 8}px` : "";
+    const where = d.left + ((snap - d.x0) / (d.x1 - d.x0)) * d.width;
+    this.cursor.style.left = `${where}px`;
+    this.readout.style.left = where > rect.width / 2 ? "" : `${where + 8}px`;
+    this.readout.style.right = where > rect.width / 2 ? `${rect.width - where + 8}px` : "";
     this.cursor.hidden = this.readout.hidden = false;
   }
 }

@@ -332,6 +332,18 @@ button.cvs-ds-issue:hover { background: var(--jp-layout-color2); }
 .cvs-form-actions { display: flex; gap: 8px; }
 .cvs-form-actions .cvs-button { padding: 5px 16px; }
 @media (max-width: 560px) { .cvs-group-run .cvs-field[data-field="model"], .cvs-group-start-from .cvs-field[data-field="augmentation"] { grid-column: auto; } }
+
+/* the model graph of a graph run */
+.cvs-run-model { margin: 6px 0; }
+.cvs-run-model summary { cursor: pointer; font-weight: 600; }
+.cvs-model-body { overflow: auto; max-height: 480px; padding: 4px 0; }
+.cvs-model-graph { display: block; font: 12px var(--jp-ui-font-family); }
+.cvs-model-node rect { fill: var(--jp-layout-color1); stroke: var(--jp-border-color1); }
+.cvs-model-name { fill: var(--jp-ui-font-color0); font-weight: 600; }
+.cvs-model-type { fill: var(--jp-ui-font-color2); font-weight: 400; }
+.cvs-model-shape { fill: var(--jp-ui-font-color2); font-family: var(--jp-code-font-family); font-size: 11px; }
+.cvs-model-edge { fill: none; stroke: var(--jp-ui-font-color3); stroke-width: 1.5; }
+.cvs-model-arrowhead { fill: var(--jp-ui-font-color3); }
 `,""]),e.d(r,{},{A:i})},821(o,r,e){var a=e(601),t=e.n(a),s=e(314),i=(e.n(s))()(t());i.push([o.id,`/* The Weights and System sections, the weight tab and the upload dialog. */
 
 /* --- the weight tree in the sidebar --- */
