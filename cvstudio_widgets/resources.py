@@ -335,7 +335,7 @@ class Run(Record):
             timer = threading.Timer(timeout, stop.set) if timeout is not None else None
             if timer:
                 timer.start()
-            with bar(info.get("epochs"), f"Run {self.id} {self.name}", unit="epoch", enabled=progress) as pb:
+            with bar(info.get("epochs"), f"Run {self.id}", unit="epoch", enabled=progress) as pb:  # short: the bar keeps its width
                 pb.update(info.get("epoch", 0))
                 for event in self.events(stop=stop):
                     data = event["data"]
@@ -365,17 +365,18 @@ class Run(Record):
 
     def _repr_html_(self) -> str:
         i = self.info
-        return _table(
-            f"Run {i['id']}: {i['name']}",
-            {
-                "status": i.get("status"),
-                "epoch": f"{i.get('epoch')}/{i.get('epochs')}",
-                "best": best_text(i.get("best")),
-                "model": model_text(i.get("model")),
-                "dataset": i.get("dataset_id"),
-                "error": i.get("error") or "",
-            },
-        )
+        rows = {
+            "status": i.get("status"),
+            "epoch": f"{i.get('epoch')}/{i.get('epochs')}",
+            "best": best_text(i.get("best")),
+            "model": model_text(i.get("model")),
+            "dataset": f"#{i.get('dataset_id')}",
+        }
+        if i.get("weight_id") is not None:
+            rows["weight"] = f"#{i['weight_id']} in the library"
+        if i.get("error"):  # only a run with something to say has the row
+            rows["error"] = i["error"]
+        return _table(f"Run {i['id']}: {i['name']}", rows)
 
 
 class Plotted(dict):

@@ -253,6 +253,7 @@ function render({ model, el }) {
     const laid = layeredLayout(
       graph.nodes.map((n) => ({ id: n.id, width: sizes[n.id][0], height: sizes[n.id][1] })),
       graph.edges,
+      { layerGap: 28 }, // tight layers: a plain CNN's chain still fits near full size
     );
     const stored = model.get("positions") || {};
     moved.clear();
@@ -298,7 +299,7 @@ function render({ model, el }) {
     graph.edges.forEach((_, i) => placeEdge(graph, i));
     const b = bounds();
     if (b && (!viewport.style.height || viewport.style.height === autoHeight)) {
-      autoHeight = `${clamp(Math.round(b.y1 - b.y0 + 40), 260, 600)}px`;
+      autoHeight = `${clamp(Math.round(b.y1 - b.y0 + 40), 260, 720)}px`;
       viewport.style.height = autoHeight;
     }
     palette.style.height = viewport.style.height;
