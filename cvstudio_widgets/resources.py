@@ -335,7 +335,8 @@ class Run(Record):
             timer = threading.Timer(timeout, stop.set) if timeout is not None else None
             if timer:
                 timer.start()
-            with bar(info.get("epochs"), f"Run {self.id}", unit="epoch", enabled=progress) as pb:  # short: the bar keeps its width
+            # a short name: tqdm's notebook bar wraps a long one onto lines of its own
+            with bar(info.get("epochs"), f"Run {self.id}", unit="epoch", enabled=progress) as pb:
                 pb.update(info.get("epoch", 0))
                 for event in self.events(stop=stop):
                     data = event["data"]

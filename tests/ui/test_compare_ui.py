@@ -16,10 +16,9 @@ import time
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 from ..server.test_training import SMALL
-from .lab.helpers import CHROMIUM, CHROMIUM_ARGS, shoot, start_lab
+from .lab.helpers import CHROMIUM, notebook_page, shoot, start_lab, write_notebook
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install -y chromium)")
@@ -48,25 +47,15 @@ CURVES = ".cvs-curves:not(.cvs-compare)"
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     lab = start_lab(tmp_path_factory.mktemp("compare"))
-    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(new_notebook(metadata={"kernelspec": kernelspec}, cells=[new_code_cell(c) for c in CELLS]),
-                   lab.root / "compare.ipynb")  # fmt: skip
+    write_notebook(lab.root / "compare.ipynb", CELLS)
     yield lab
     lab.server.stop()
 
 
 @pytest.fixture(scope="module")
 def page(lab):
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(90_000)
-        page.goto(f"{lab.url}lab/tree/compare.ipynb?token={lab.server.token}&reset")
-        page.wait_for_selector("text=Python 3 (ipykernel) | Idle")
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    with notebook_page(lab, "compare.ipynb", (1400, 1000), timeout_ms=90_000) as page:
         yield page
-        browser.close()
 
 
 @pytest.fixture(scope="module")

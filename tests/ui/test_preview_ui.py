@@ -12,13 +12,11 @@ import json
 import time
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 from PIL import Image, ImageDraw
 
-from .lab.helpers import CHROMIUM, CHROMIUM_ARGS, shoot, start_lab
+from .lab.helpers import CHROMIUM, notebook_page, shoot, start_lab, write_notebook
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install -y chromium)")
@@ -68,23 +66,14 @@ def shapes(root: Path, n: int = 30) -> dict[str, int]:
 def lab(tmp_path_factory):
     lab = start_lab(tmp_path_factory.mktemp("preview"))
     lab.boxes = shapes(lab.root / "shapes")
-    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb = new_notebook(metadata={"kernelspec": kernelspec}, cells=[new_code_cell(c) for c in CELLS])
-    nbformat.write(nb, lab.root / "preview.ipynb")
+    write_notebook(lab.root / "preview.ipynb", CELLS)
     yield lab
     lab.server.stop()
 
 
 @pytest.fixture(scope="module")
 def page(lab):
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1100})
-        page.set_default_timeout(60_000)
-        page.goto(f"{lab.url}lab/tree/preview.ipynb?token={lab.server.token}&reset")
-        page.wait_for_selector("text=Python 3 (ipykernel) | Idle")
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    with notebook_page(lab, "preview.ipynb", (1500, 1100)) as page:
         page.wait_for_function(
             "document.querySelectorAll('.cvs-preview')[0]?.querySelectorAll('canvas[data-drawn=\"1\"]').length === 24"
         )
@@ -92,7 +81,6 @@ def page(lab):
             "document.querySelectorAll('.cvs-preview')[1]?.querySelectorAll('canvas[data-drawn=\"1\"]').length === 8"
         )
         yield page
-        browser.close()
 
 
 def at(selector: str, widget: int = 0) -> str:

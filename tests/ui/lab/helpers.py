@@ -10,6 +10,8 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,3 +108,31 @@ def fill_new_run(form, dataset_id: int, model_id: int, name: str, epochs: int) -
     form.locator("input[name='hyperparameters.epochs']").fill(str(epochs))
     form.locator("input[name='hyperparameters.batch_size']").fill("8")
     form.locator("select[name='resources.device']").select_option("cpu")
+
+
+def write_notebook(path: Path, cells: list[str]) -> None:
+    """A Python 3 notebook of code cells, to open in the lab."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(new_notebook(metadata={"kernelspec": kernelspec}, cells=[new_code_cell(c) for c in cells]), path)
+
+
+@contextmanager
+def notebook_page(lab: Lab, name: str, viewport: tuple[int, int], timeout_ms: int = 60_000) -> Iterator[Any]:
+    """Chromium on the lab's notebook `name`, every cell run (Run All Cells); the page."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+        page.set_default_timeout(timeout_ms)
+        page.goto(f"{lab.url}lab/tree/{name}?token={lab.server.token}&reset")
+        page.wait_for_selector("text=Python 3 (ipykernel) | Idle")
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            yield page
+        finally:
+            browser.close()

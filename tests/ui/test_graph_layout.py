@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-MODULE = Path(__file__).resolve().parent.parent / "cvstudio_widgets" / "widgets" / "static" / "graph.js"
+MODULE = Path(__file__).resolve().parents[2] / "cvstudio_widgets" / "widgets" / "static" / "graph.js"
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install -y chromium)")
 
@@ -34,18 +34,6 @@ RUN = """([nodes, edges]) => {
   laid.ms = times.sort((a, b) => a - b)[7];
   return laid;
 }"""
-
-
-# Playwright's sync API drives its own event loop: pytest-jupyter's per-test loop and
-# server cleanup are turned off here, as in tests/ui.
-@pytest.fixture(autouse=True)
-def jp_asyncio_loop():
-    yield None
-
-
-@pytest.fixture(autouse=True)
-def jp_server_cleanup():
-    yield
 
 
 @pytest.fixture(scope="module")
