@@ -170,7 +170,7 @@ def seed(server: Server, root: Path, sizes: Sizes) -> Seeded:
             end = time.monotonic() + 120
             while not _json(c, "GET", f"/training/{run_id}/metrics")["records"]:
                 status = _json(c, "GET", f"/training/{run_id}")["status"]
-                if status not in ("queued", "running") or time.monotonic() > end:
+                if status not in ("queued", "starting", "running") or time.monotonic() > end:
                     raise RuntimeError(f"the run did not start training: {status}")
                 time.sleep(0.2)
         except BaseException:

@@ -458,7 +458,9 @@ def test_full_disk_fails_a_training_run_and_keeps_only_whole_checkpoints(full):
     wait_for(lambda: (run_dir / "checkpoints" / "last.pt").exists(), 60, "a first checkpoint")
     with disk_full(data, leave=256 << 10):
         failed = wait_for(
-            lambda: (r := client.get(f"training/{run['id']}"))["status"] not in ("queued", "running") and r, 60, "fail"
+            lambda: (r := client.get(f"training/{run['id']}"))["status"] not in ("queued", "starting", "running") and r,
+            60,
+            "fail",
         )
     assert failed["status"] == "failed" and FULL_DISK in failed["error"] and "checkpoint" in failed["error"], failed
     files = list(run_dir.rglob("*"))

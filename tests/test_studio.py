@@ -218,7 +218,7 @@ def test_curves_buttons_pause_and_resume_a_run(studio, squares, monkeypatch):
     curves._on_button(curves, {"action": "pause", "nonce": "n2"}, [])  # a new click on a paused run
     assert "cannot pause" in curves.error
     curves._on_button(curves, {"action": "resume"}, [])
-    assert run.refresh().info["status"] in ("queued", "running")
+    assert run.refresh().info["status"] in ("queued", "starting", "running")
     run.stop()
     assert run.wait(progress=False).info["status"] in ("stopped", "completed")
     curves.close()

@@ -51,7 +51,11 @@ def lab(tmp_path_factory):
     srv = start_private_server(
         root,
         data_dir=base / "data",
-        extra_args=[f"--LabApp.user_settings_dir={base / 'settings'}", f"--LabApp.workspaces_dir={base / 'ws'}"],
+        extra_args=[
+            f"--LabApp.user_settings_dir={base / 'settings'}",
+            f"--LabApp.workspaces_dir={base / 'ws'}",
+            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: the theme switch
+        ],
         env={"CVSTUDIO_TRAINING_STEP_DELAY": "0.05", "CVSTUDIO_SERVER_URL": "", "JPY_PARENT_PID": ""},
     )
     yield srv
@@ -115,8 +119,19 @@ def test_the_preview_renders_thumbnails_with_a_full_image_on_click(page):
     page.wait_for_selector(".cvs-preview .cvs-page:has-text('page 2 of 6')")
 
 
-def test_the_system_monitor_draws_sparklines(page):
+def test_the_system_monitor_draws_sparklines_readable_in_both_themes(page):
     page.wait_for_function("document.querySelectorAll('.cvs-system canvas').length >= 2")
+    monitor = page.locator(".cvs-system").first
+    monitor.scroll_into_view_if_needed()
+    shoot(monitor, "widget-system-light")
+    page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+    page.wait_for_function("document.body.dataset.jpThemeLight === 'false'")
+    # the figures are drawn in the theme's ink: light text on the dark page
+    colour = monitor.evaluate("e => getComputedStyle(e).color")
+    assert sum(int(c) for c in colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3]) > 3 * 128, colour
+    shoot(monitor, "widget-system-dark")
+    page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+    page.wait_for_function("document.body.dataset.jpThemeLight === 'true'")
 
 
 def test_curves_move_survive_a_reload_and_the_pause_button_pauses(page):
