@@ -18,6 +18,28 @@ os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """One real PostgreSQL for the session; `postgres.new_database()` gives a test its own."""
+    from .pg import Postgres, pg_bin
+
+    bin_dir = pg_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql)")
+    server = Postgres(bin_dir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """An empty database of each kind CV Studio runs on."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'cvstudio.db'}"
+    return request.getfixturevalue("postgres").new_database()
+
+
 @pytest.fixture
 def cv_data_dir(tmp_path: Path) -> Path:
     return tmp_path / "cvstudio-data"
@@ -30,12 +52,19 @@ def cv_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def jp_server_config(cv_data_dir, cv_config):
+def cv_db_url() -> str:
+    """The server's database: empty for SQLite in its data directory (tests/server runs
+    each test on PostgreSQL too)."""
+    return ""
+
+
+@pytest.fixture
+def jp_server_config(cv_data_dir, cv_config, cv_db_url):
     return {
         "ServerApp": {
             "jpserver_extensions": {"cvstudio_ext": True, "jupyter_server_terminals": False},
         },
-        "CVStudio": {"data_dir": str(cv_data_dir), **cv_config},
+        "CVStudio": {"data_dir": str(cv_data_dir), "db_url": cv_db_url, **cv_config},
     }
 
 

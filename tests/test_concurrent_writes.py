@@ -1,4 +1,4 @@
-"""Many writers at once on SQLite, through a real server: every answer is the one a lone
+"""Many writers at once on SQLite and on PostgreSQL, through a real server: every answer is the one a lone
 request would get (201 once then 409 for one name, every PUT a new version, every weight
 upload its own version), never 500 and never "database is locked"."""
 
@@ -18,10 +18,13 @@ from cvstudio_widgets.private import start_private_server
 from .server.test_training import SMALL
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request, tmp_path_factory):
     root = tmp_path_factory.mktemp("root")
-    srv = start_private_server(root, data_dir=root / "data")
+    db = (
+        [] if request.param == "sqlite" else [f"--CVStudio.db_url={request.getfixturevalue('postgres').new_database()}"]
+    )
+    srv = start_private_server(root, data_dir=root / "data", extra_args=db)
     yield srv
     srv.stop()
     log = srv.log.read_text(errors="replace")

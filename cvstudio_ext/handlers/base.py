@@ -36,7 +36,10 @@ M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
 API = "cvstudio/api"
-MAX_ID = 2**53
+# an id (or a class id) is compared with a 32-bit INTEGER column on PostgreSQL: one past
+# it is no row's, and saying so beats the database's "integer out of range"
+MAX_ID = 2**31 - 1
+MAX_OFFSET = 2**53  # offsets and sequence numbers: never compared with an id column
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 STATUS_CODES = {
@@ -76,7 +79,7 @@ class Page(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    offset: int = Field(0, ge=0, le=MAX_ID, description="How many items to skip (at most 2^53).")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many items to skip (at most 2^53).")
     limit: int = Field(50, ge=1, le=500, description="How many items to return (at most 500).")
 
 
@@ -95,7 +98,7 @@ def validation_message(exc: ValidationError, what: str) -> str:
 
 def path_id(value: str, what: str) -> int:
     number = int(value)
-    if number >= MAX_ID:
+    if number > MAX_ID:
         raise NotFound(f"There is no {what} {value}.", code=f"{what}_not_found")
     return number
 

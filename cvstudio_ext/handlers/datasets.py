@@ -63,7 +63,7 @@ class ImageQuery(BaseModel):
 
 
 class AugmentBody(Strict):
-    image_id: int = Field(ge=0, lt=MAX_ID)
+    image_id: int = Field(ge=0, le=MAX_ID)
     pipeline: list[dict[str, Any]] = Field(max_length=32, description='Steps like {"type": "HorizontalFlip", "p": 1}.')
     seed: int | None = Field(None, ge=0, lt=2**32)
     count: int = Field(1, ge=1, le=16)

@@ -13,13 +13,13 @@ from .base import API, MAX_ID, CVStudioHandler, Op, Page, Strict, path_id
 
 
 class DatasetImageRef(Strict):
-    dataset_id: int = Field(ge=0, lt=MAX_ID)
-    image_id: int = Field(ge=0, lt=MAX_ID)
+    dataset_id: int = Field(ge=0, le=MAX_ID)
+    image_id: int = Field(ge=0, le=MAX_ID)
 
 
 class PredictBody(Strict):
-    weight_id: int | None = Field(None, ge=0, lt=MAX_ID)
-    run_id: int | None = Field(None, ge=0, lt=MAX_ID)
+    weight_id: int | None = Field(None, ge=0, le=MAX_ID)
+    run_id: int | None = Field(None, ge=0, le=MAX_ID)
     image: str | None = Field(None, max_length=70_000_000, description="The image file's bytes, base64.")
     dataset_image: DatasetImageRef | None = None
     top_k: int = Field(5, ge=1, le=1000)
@@ -37,15 +37,15 @@ class PredictBody(Strict):
 
 class PredictImageQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    weight_id: int = Field(ge=0, lt=MAX_ID)
+    weight_id: int = Field(ge=0, le=MAX_ID)
     overlay: bool = False
     top_k: int = Field(5, ge=1, le=1000)
     score_threshold: float = Field(0.5, ge=0, le=1)
 
 
 class BatchBody(Strict):
-    weight_id: int = Field(ge=0, lt=MAX_ID)
-    dataset_id: int | None = Field(None, ge=0, lt=MAX_ID)
+    weight_id: int = Field(ge=0, le=MAX_ID)
+    dataset_id: int | None = Field(None, ge=0, le=MAX_ID)
     split: str | None = Field(None, max_length=64)
     paths: list[str] | None = Field(None, min_length=1, max_length=100_000)
 

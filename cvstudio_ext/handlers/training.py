@@ -12,7 +12,7 @@ from tornado import web
 from tornado.websocket import WebSocketClosedError
 
 from ..errors import Invalid, NotFound
-from .base import API, MAX_ID, CVStudioHandler, Op, Page, Strict, check_name, path_id
+from .base import API, MAX_ID, MAX_OFFSET, CVStudioHandler, Op, Page, Strict, check_name, path_id
 from .sockets import CVStudioSocket
 
 
@@ -23,7 +23,7 @@ class TorchvisionModel(Strict):
 
 class GraphModelRef(Strict):
     source: Literal["graph"]
-    model_id: int = Field(ge=0, lt=MAX_ID)
+    model_id: int = Field(ge=0, le=MAX_ID)
 
 
 class Hyperparameters(Strict):
@@ -57,12 +57,12 @@ class RunBody(Strict):
     task: Literal["classification", "detection"] | None = Field(
         None, description="Optional; when given it must be the dataset's task (422 otherwise)."
     )
-    dataset_id: int = Field(ge=0, lt=MAX_ID)
+    dataset_id: int = Field(ge=0, le=MAX_ID)
     model: Annotated[TorchvisionModel | GraphModelRef, Field(discriminator="source")]
     hyperparameters: Hyperparameters = Hyperparameters()
     augmentation: list[dict[str, Any]] = Field(default_factory=list, max_length=32)
     resources: Resources = Resources()
-    pretrained_weight_id: int | None = Field(None, ge=0, lt=MAX_ID)
+    pretrained_weight_id: int | None = Field(None, ge=0, le=MAX_ID)
 
     _name = field_validator("name")(check_name)
 
@@ -78,12 +78,12 @@ class ControlBody(Strict):
 
 class MetricsQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    since_step: int | None = Field(None, ge=0, le=MAX_ID)
+    since_step: int | None = Field(None, ge=0, le=MAX_OFFSET)
 
 
 class LogsQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    offset: int = Field(0, ge=0, le=MAX_ID)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(200, ge=1, le=5000)
 
 
@@ -224,7 +224,7 @@ def event_text(event: dict[str, Any]) -> str:
 
 class SinceQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    since: int = Field(0, ge=0, le=MAX_ID)
+    since: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class RunSocket(CVStudioSocket):

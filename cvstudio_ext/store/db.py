@@ -17,6 +17,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest revision in migrations/versions; a test checks it against Alembic's own
 # view so that a server whose database is current never has to import Alembic at start.
 HEAD_REVISION = "0004"
+MIGRATION_LOCK = 0x43565354  # "CVST": the advisory lock a PostgreSQL migration holds
+WRITE_LOCK = 0x43565357  # "CVSW": the one a PostgreSQL write transaction holds
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -103,7 +105,12 @@ class Sessions(sessionmaker):
     @contextmanager
     def begin(self) -> Iterator[Session]:
         with self() as session, session.begin():
-            session.connection(execution_options={WRITE: True})
+            conn = session.connection(execution_options={WRITE: True})
+            if conn.dialect.name == "postgresql":
+                # one writer at a time, as SQLite's BEGIN IMMEDIATE gives: a write reads
+                # what the one before it committed (the next version, a name now taken)
+                # even when the writers are several users' servers on one database
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
             yield session
 
 
@@ -128,6 +135,10 @@ class Store:
 
         cfg = alembic_config(self.url)
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # a team's servers start together on one database: one migrates, the
+                # others wait here, then find the schema at head and do nothing
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
