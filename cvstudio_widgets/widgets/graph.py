@@ -108,10 +108,13 @@ class GraphEditor(Snapshot, anywidget.AnyWidget):
         edge: dict[str, Any] = {"source": source, "target": target}
         if target_port is not None:
             edge["target_port"] = target_port
-        candidate = {**self.graph, "edges": [*self.graph["edges"], edge]}
+        return self._take({**self.graph, "edges": [*self.graph["edges"], edge]}, f"{source} → {target}")
+
+    def _take(self, candidate: dict[str, Any], what: str) -> bool:
+        """The candidate becomes the graph unless it brings a new error; `message` says which."""
         error = self._new_error(candidate)
         if error:
-            self.message = f"{source} → {target} does not fit: {error['message']}"
+            self.message = f"{what} does not fit: {error['message']}"
             return False
         self.message = ""
         self.graph = candidate
@@ -154,13 +157,7 @@ class GraphEditor(Snapshot, anywidget.AnyWidget):
         edges = [*self.graph["edges"]]
         edges[index] = {"source": old["source"], "target": node_id}  # other edges keep their index
         candidate = {**self.graph, "nodes": [*self.graph["nodes"], node], "edges": [*edges, into]}
-        error = self._new_error(candidate)
-        if error:
-            self.message = f"{layer} on {old['source']} → {old['target']} does not fit: {error['message']}"
-            return None
-        self.message = ""
-        self.graph = candidate
-        return node_id
+        return node_id if self._take(candidate, f"{layer} on {old['source']} → {old['target']}") else None
 
     def _on_request(self, widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
         if content.get("type") == "connect":
