@@ -13,6 +13,7 @@ from .config import ConfigService
 from .datasets import DatasetService
 from .inference import InferenceService
 from .models import ModelService
+from .places import server_place
 from .recovery import lock_data_dir, recover
 from .system import SystemService
 from .training import TrainingService
@@ -47,8 +48,10 @@ class Services:
         max_upload_size: int,
         max_concurrent_runs: int = 1,
         log: logging.Logger | None = None,
+        place: str | None = None,
     ) -> Services:
         log = log or logging.getLogger("cvstudio")
+        place = place or server_place(data_dir)
         for sub in DATA_SUBDIRS:
             (data_dir / sub).mkdir(parents=True, exist_ok=True)
         store = Store(db_url)
@@ -61,9 +64,10 @@ class Services:
             max_upload_size=max_upload_size,
             background=background,
             log=log,
+            place=place,
         )
         weights = WeightService(store, data_dir)
-        training = TrainingService(store, data_dir, weights, log, max_concurrent_runs)
+        training = TrainingService(store, data_dir, weights, log, max_concurrent_runs, place=place)
         return cls(
             store=store,
             data_dir=data_dir,

@@ -23,6 +23,7 @@ from ..engine.storage import disk_full_message, is_disk_full
 from ..errors import Conflict, Forbidden, Invalid, NotFound, StudioError, Unsupported
 from ..store import Store, is_storage_full
 from ..store.models import Annotation, Dataset, DatasetIssue, DatasetStats, Image
+from .places import at, server_place
 from .recovery import Pending
 
 FORMATS = ("yolo", "coco", "voc", "imagefolder")
@@ -69,8 +70,10 @@ class DatasetService:
         max_upload_size: int,
         background: ThreadPoolExecutor,
         log: logging.Logger,
+        place: str | None = None,
     ):
         self.store = store
+        self.place = place or server_place(data_dir)
         self.data_dir = data_dir
         self.roots = dataset_roots
         self.max_upload_size = max_upload_size
@@ -193,6 +196,7 @@ class DatasetService:
                     path=str(root),
                     managed=managed,
                     status="indexing",
+                    place=self.place,
                 )
                 s.add(row)
                 s.flush()
@@ -226,9 +230,11 @@ class DatasetService:
         return row
 
     def resume_interrupted(self) -> None:
-        """Datasets left `indexing` by a stopped server are indexed again."""
+        """Datasets this server left `indexing` when it stopped are indexed again (those of
+        other servers on a shared database are theirs to finish)."""
         with self.store.session() as s:
-            ids = list(s.scalars(select(Dataset.id).where(Dataset.status == "indexing")))
+            where = (Dataset.status == "indexing", at(Dataset.place, self.place))
+            ids = list(s.scalars(select(Dataset.id).where(*where)))
         for dataset_id in ids:
             self.background.submit(self._index_job, dataset_id)
 

@@ -19,6 +19,7 @@ from ..store import Store
 from ..store.models import Annotation, Dataset, Image, Model, ModelVersion, Run, Weight, utcnow
 from .datasets import iso
 from .executor import Launch
+from .places import server_place, this_host
 from .recovery import Pending
 from .supervisor import LIVE, Supervisor, gpus_wanted, last_lines, processes_wanted, read_events
 from .weights import WeightService
@@ -65,12 +66,14 @@ def write_json(path: Path, data: Any) -> None:
 
 
 class TrainingService:
-    def __init__(self, store: Store, data_dir: Path, weights: WeightService, log, max_concurrent_runs: int = 1):
+    def __init__(self, store: Store, data_dir: Path, weights: WeightService, log, max_concurrent_runs: int = 1,
+                 place: str | None = None):  # fmt: skip
         self.store = store
+        self.place = place or server_place(data_dir)
         self.runs_dir = data_dir / "runs"
         self.weights = weights
         self.pending = Pending(data_dir)
-        self.supervisor = Supervisor(store, self.runs_dir, self._finished, log, max_concurrent_runs)
+        self.supervisor = Supervisor(store, self.runs_dir, self._finished, log, max_concurrent_runs, place=self.place)
 
     def counts(self) -> dict[str, int]:
         """Runs going and runs waiting, over every owner (the machine is shared)."""
@@ -203,6 +206,9 @@ class TrainingService:
                         pretrained_weight_id=pretrained_weight_id,
                         status="queued",
                         epochs=int(hyperparameters.get("epochs", 10)),
+                        place=self.place,
+                        host=this_host(),
+                        heartbeat_at=utcnow(),
                     )
                     s.add(run)
                     s.flush()

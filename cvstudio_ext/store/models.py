@@ -60,6 +60,8 @@ class Dataset(Base):
     num_annotations: Mapped[int] = mapped_column(Integer, default=0)
     splits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the server that indexes it (see services.places); NULL: any server of the database
+    place: Mapped[str | None] = mapped_column(String(512), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -244,6 +246,31 @@ class Run(Base):
     events_offset: Mapped[int] = mapped_column(Integer, default=0)
     events_seq: Mapped[int] = mapped_column(Integer, default=0)
     weight_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The server that starts and follows it, the machine its processes run on, the GPUs
+    # it holds, and when its server last said it was alive: servers sharing a database
+    # and a machine hand out its GPUs and run slots through these (services.supervisor).
+    place: Mapped[str | None] = mapped_column(String(512), nullable=True, index=True)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    gpus: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Share(Base):
+    """A dataset, model or weight its owner lets another user (or, as `*`, everyone)
+    read, train on and predict with; never edit or delete."""
+
+    __tablename__ = "shares"
+    __table_args__ = (
+        UniqueConstraint("kind", "item_id", "grantee", name="uq_shares_item_grantee"),
+        Index("ix_shares_grantee_kind", "grantee", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # dataset | model | weight
+    item_id: Mapped[int] = mapped_column(Integer)
+    owner: Mapped[str] = mapped_column(String(255))
+    grantee: Mapped[str] = mapped_column(String(255))  # a username, or EVERYONE
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
