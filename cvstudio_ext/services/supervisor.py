@@ -3,7 +3,17 @@ run's events.jsonl by byte offset, folds events into the database, fans them out
 subscribers, and notices dead workers within a second.
 
 It is a plain thread, not tied to tornado: subscribers are callables (the WebSocket
-handlers hand it a thread-safe one)."""
+handlers hand it a thread-safe one).
+
+Several servers may share one database and one machine (a team's JupyterHub): each
+starts and follows only the runs of its own place (places.py), and they share the
+machine's GPUs and its `max_concurrent_runs` through the database. A live run holds its
+slot and its GPUs (`runs.gpus`) while its server keeps renewing `heartbeat_at` or while
+its worker process lives on this machine: a server killed with its workers frees them
+within LEASE_S, and a worker that outlived its server keeps its GPUs until it ends.
+Queued runs start in id order across every server of the machine: a server starts its
+own run only when no earlier run of a live server that would fit is waiting.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +22,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, select, update
 
 from ..engine.storage import is_disk_full
 from ..errors import StudioError
 from ..store import Store
 from ..store.models import Run, utcnow
-from .executor import Executor, Launch, LocalProcessExecutor
+from .executor import Executor, Launch, LocalProcessExecutor, process_alive
+from .places import at, server_place, this_host
 from .recovery import remove_run_temps
 
 POLL_S = 0.1
@@ -32,6 +44,10 @@ LIVE = ("starting", "running", "stopping")
 # A worker asked to stop gets this long to checkpoint and end by itself; then SIGTERM
 # (it stops at its next step), and as long again before SIGKILL of its process group.
 STOP_GRACE_S = 30.0
+# A server renews the lease of its live and queued runs this often; a lease not renewed
+# for LEASE_S is its dead server's, and only a worker still alive keeps its GPUs then.
+HEARTBEAT_S = 2.0
+LEASE_S = 10.0
 
 
 def gpus_wanted(resources: dict[str, Any]) -> int:
@@ -74,8 +90,10 @@ def read_events(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
 class Supervisor:
     def __init__(self, store: Store, runs_dir: Path, on_finished: Callable[[int, str], None], log: logging.Logger,
                  max_concurrent_runs: int = 1, gpus: Callable[[], list[str]] | None = None,
-                 executor: Executor | None = None):  # fmt: skip
+                 executor: Executor | None = None, place: str | None = None):  # fmt: skip
         self.store = store
+        self.place = place or server_place(runs_dir.parent)
+        self.lease_s = LEASE_S
         self.runs_dir = runs_dir
         self.on_finished = on_finished
         self.log = log
@@ -89,6 +107,7 @@ class Supervisor:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._stops: dict[int, float] = {}  # run id -> when stop was asked
+        self._beat = 0.0  # monotonic time of the last heartbeat
 
     # ---- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -104,10 +123,10 @@ class Supervisor:
         self._wake.set()
 
     def adopt_or_interrupt(self) -> None:
-        """At server start: runs whose process still lives are followed again; the rest
-        become `interrupted` (resumable from their last checkpoint)."""
+        """At server start: this server's runs whose process still lives are followed
+        again; the rest become `interrupted` (resumable from their last checkpoint)."""
         with self.store.session.begin() as s:
-            for run in s.scalars(select(Run).where(Run.status.in_(LIVE))):
+            for run in s.scalars(select(Run).where(Run.status.in_(LIVE), at(Run.place, self.place))):
                 if self.executor.status(Launch(run.pid, run.pid_create_time)) == "exited":
                     run.status, run.error = "interrupted", "The server stopped while the run was going; resume it."
                     remove_run_temps(self.runs_dir / str(run.id))
@@ -171,11 +190,21 @@ class Supervisor:
 
     def tick(self) -> None:
         with self.store.session() as s:
-            live = list(s.scalars(select(Run.id).where(Run.status.in_(LIVE))))
+            live = list(s.scalars(select(Run.id).where(Run.status.in_(LIVE), at(Run.place, self.place))))
         for run_id in live:
             self._follow(run_id)
         self.executor.reap()
+        self._heartbeat()
         self._start_queued()
+
+    def _heartbeat(self) -> None:
+        """Renew the lease of this server's live and queued runs (see the module's doc)."""
+        if time.monotonic() - self._beat < HEARTBEAT_S:
+            return
+        with self.store.session.begin() as s:
+            mine = (Run.status.in_(("queued", *LIVE)), at(Run.place, self.place))
+            s.execute(update(Run).where(*mine).values(heartbeat_at=utcnow()))
+        self._beat = time.monotonic()
 
     def _follow(self, run_id: int) -> None:
         run_dir = self.runs_dir / str(run_id)
@@ -274,23 +303,42 @@ class Supervisor:
                 self.changed(run_id)
 
     def _start_queued_into(self, started: list[int]) -> None:
-        with self.store.session.begin() as s:
-            running = s.scalar(select(func.count()).select_from(Run).where(Run.status.in_(LIVE)))
-            slots = self.max_concurrent_runs - running
-            if slots <= 0:
+        host = this_host()
+        on_host = at(Run.host, host)
+        with self.store.session() as s:  # most ticks find no queue: no write lock for them
+            if not s.scalar(select(exists().where(Run.status == "queued", on_host))):
                 return
-            live = s.scalars(select(Run.id).where(Run.status.in_(LIVE)))
-            in_use = {g for run_id in live for g in self._assigned(run_id)}
-            for run in s.scalars(select(Run).where(Run.status == "queued").order_by(Run.id)):
-                if slots == 0:
+        with self.store.session.begin() as s:
+            fresh = utcnow() - timedelta(seconds=self.lease_s)
+            holding = [r for r in s.scalars(select(Run).where(Run.status.in_(LIVE), on_host)) if self._holds(r, fresh)]
+            slots = self.max_concurrent_runs - len(holding)
+            in_use = {g for run in holding for g in self._gpus_of(run)}
+            for run in s.scalars(select(Run).where(Run.status == "queued", on_host).order_by(Run.id)):
+                if slots <= 0:
                     break
+                mine = run.place in (self.place, None)
+                if not mine and not _renewed(run, fresh):
+                    continue  # its server is gone: it waits for that server to come back
                 assigned = allocate(gpus_wanted(run.resources), self.gpus(), in_use)
                 if assigned is None:
                     continue  # waits in `queued` until its GPUs are free
                 in_use.update(assigned)
-                self._spawn(run, assigned)
-                started.append(run.id)
                 slots -= 1
+                if mine:
+                    self._spawn(run, assigned)
+                    started.append(run.id)
+                # another server's run keeps its turn: that server starts it at its next tick
+
+    def _holds(self, run: Run, fresh) -> bool:
+        """Whether a live run still holds its slot and GPUs: this server's always (it
+        follows them to their end); another server's while that server renews its lease
+        or while its worker still lives here."""
+        if run.place in (self.place, None):
+            return True
+        return _renewed(run, fresh) or process_alive(run.pid, run.pid_create_time)
+
+    def _gpus_of(self, run: Run) -> list[str]:
+        return run.gpus if run.gpus is not None else self._assigned(run.id)
 
     def _assigned(self, run_id: int) -> list[str]:
         try:
@@ -309,6 +357,11 @@ class Supervisor:
         launch = self.executor.submit(run_dir, processes=processes_wanted(run.resources), gpus=gpus)
         run.pid, run.pid_create_time = launch.pid, launch.create_time
         run.status, run.started_at, run.finished_at, run.error = "starting", run.started_at or utcnow(), None, None
+        run.place, run.host, run.gpus, run.heartbeat_at = self.place, this_host(), gpus, utcnow()
+
+
+def _renewed(run: Run, fresh) -> bool:
+    return run.heartbeat_at is not None and run.heartbeat_at > fresh
 
 
 def _nvml_gpus() -> list[str]:

@@ -19,7 +19,7 @@ from ..store import Store
 from ..store.models import Annotation, Dataset, Image, Model, ModelVersion, Run, Weight, utcnow
 from .datasets import iso
 from .executor import Launch
-from .places import server_place, this_host
+from .places import at, server_place, this_host
 from .recovery import Pending
 from .supervisor import LIVE, Supervisor, gpus_wanted, last_lines, processes_wanted, read_events
 from .weights import WeightService
@@ -76,9 +76,11 @@ class TrainingService:
         self.supervisor = Supervisor(store, self.runs_dir, self._finished, log, max_concurrent_runs, place=self.place)
 
     def counts(self) -> dict[str, int]:
-        """Runs going and runs waiting, over every owner (the machine is shared)."""
+        """Runs going and runs waiting on this machine, over every owner (the machine is
+        shared)."""
         with self.store.session() as s:
-            rows = dict(s.execute(select(Run.status, func.count()).group_by(Run.status)).all())
+            on_host = at(Run.host, this_host())
+            rows = dict(s.execute(select(Run.status, func.count()).where(on_host).group_by(Run.status)).all())
         return {"running": sum(rows.get(k, 0) for k in LIVE), "queued": rows.get("queued", 0)}
 
     def run_dir(self, run_id: int) -> Path:
@@ -362,6 +364,8 @@ class TrainingService:
                 write_json(run_dir / "spec.json", spec)
                 (run_dir / "control.json").unlink(missing_ok=True)
                 run.status, run.error, run.finished_at = "queued", None, None
+                # the server that resumes it runs it, in its turn on its machine
+                run.place, run.host, run.heartbeat_at = self.place, this_host(), utcnow()
             out = run_dict(run)
         self.supervisor.changed(run_id)
         self.supervisor.kick()
