@@ -311,8 +311,9 @@ def test_start_finishes_the_writes_a_kill_cut_short(tmp_path):
 
 
 def test_a_second_server_on_a_data_dir_leaves_its_files_alone(tmp_path):
-    """The clean-up belongs to the server holding the data directory: a notebook's private
-    server beside JupyterLab must not delete an upload the other is receiving."""
+    """The clean-up belongs to a server that starts alone on the data directory: a
+    notebook's private server beside JupyterLab, or a teammate's server restarted beside
+    another, must not delete an upload the other is receiving."""
 
     def create() -> Services:
         return Services.create(
@@ -328,10 +329,17 @@ def test_a_second_server_on_a_data_dir_leaves_its_files_alone(tmp_path):
     second.start()
     try:
         assert receiving.exists()
+        first.stop()
+        # the first comes back while the second lives on (a hub's user restarts their
+        # server beside a teammate's): the second's write under way is still its own
+        again = create()
+        again.start()
+        again.stop()
+        assert receiving.exists()
     finally:
         second.stop()
         first.stop()
-    third = create()  # the first is gone: its leftovers are
+    third = create()  # both are gone: their leftovers are
     third.start()
     third.stop()
     assert not receiving.exists()

@@ -14,7 +14,7 @@ from .datasets import DatasetService
 from .inference import InferenceService
 from .models import ModelService
 from .places import server_place
-from .recovery import lock_data_dir, recover
+from .recovery import hold_data_dir, recover
 from .system import SystemService
 from .training import TrainingService
 from .weights import WeightService
@@ -86,11 +86,7 @@ class Services:
     def start(self) -> None:
         """Put right what a killed server left behind (when no other live server shares
         the data directory), then resume interrupted indexing and follow runs again."""
-        self.data_dir_lock = lock_data_dir(self.data_dir)
-        if self.data_dir_lock is not None:
-            recover(self.store, self.data_dir, self.log)
-        else:
-            self.log.warning("Another server uses %s; its temp files are left alone.", self.data_dir)
+        self.data_dir_lock = hold_data_dir(self.data_dir, lambda: recover(self.store, self.data_dir, self.log))
         self.datasets.resume_interrupted()
         self.training.supervisor.start()
 

@@ -10,9 +10,9 @@ goes. Nothing else is ever removed outside `tmp/`, so files the database does no
 for other reasons (a dataset deleted with its files kept, a database restored from an
 older backup, a fresh database on an old data directory) stay.
 
-Two servers may share a data directory (a notebook's private server beside JupyterLab),
-so the clean-up runs only in the server holding the data directory's lock: the others
-would remove what a live server is writing.
+Several servers may share a data directory (a notebook's private server beside
+JupyterLab, a team's servers on a hub), so the clean-up runs only in a server that starts
+alone (`hold_data_dir`): any other would remove what a live server is writing.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Literal
 
@@ -67,20 +67,30 @@ class Pending:
         return found
 
 
-def lock_data_dir(data_dir: Path) -> IO | None:
-    """An exclusive lock on `data_dir/.lock`, held while the returned file stays open (the
-    OS drops it when the process dies, SIGKILL included); None when another live process
-    holds it. Where there is no fcntl (Windows), the server assumes it is alone."""
+def hold_data_dir(data_dir: Path, clean: Callable[[], object]) -> IO:
+    """Hold `data_dir/.lock` for the server's life (the OS drops it when the process dies,
+    SIGKILL included): shared with every other live server of the data directory, and
+    exclusive first when this server is alone, to `clean()` what dead servers left.
+
+    A server that starts beside a live one never cleans: what looks half-written may be
+    that server's write under way. (A team's servers share one data directory for days:
+    temp files wait for a start with no other server, and are space, never a row.)
+    Where there is no fcntl (Windows), the server assumes it is alone."""
     fh = open(data_dir / ".lock", "a")  # noqa: SIM115 - held for the server's life
     try:
         import fcntl
     except ImportError:
+        clean()
         return fh
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        fh.close()
-        return None
+        fcntl.flock(fh, fcntl.LOCK_SH)  # waits only while a server alone is cleaning
+        return fh
+    try:
+        clean()
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_SH)  # the others may start now
     return fh
 
 
