@@ -74,7 +74,8 @@ class WeightTree(dict):
                         score = next((f" {k} {figure(w['metrics'][k])}" for k in ("val_accuracy", "val_map")
                                       if k in (w.get("metrics") or {})), "")  # fmt: skip
                         versions.append(f"v{w['version']} (id {w['id']}{score})")
-                    out.append((task["task"], arch["architecture"], named["name"], ", ".join(versions)))
+                    name = f"{named['name']} (by {named['owner']})" if named.get("shared") else named["name"]
+                    out.append((task["task"], arch["architecture"], name, ", ".join(versions)))
         return out
 
     def __repr__(self) -> str:
@@ -121,11 +122,32 @@ class Record:
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.id))
 
+    def _by(self) -> str:
+        """Who shared it with this user, for the reprs; empty for their own."""
+        return f" shared by {self.info.get('owner')}" if self.info.get("shared") else ""
+
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.id} {self.name!r}>"
+        return f"<{type(self).__name__} {self.id} {self.name!r}{self._by()}>"
 
 
-class Dataset(Record):
+class Shareable(Record):
+    """A dataset, model or weight: its owner may share it read-only with other users."""
+
+    def share(self, users: list[str] | None = None, everyone: bool | None = None) -> dict[str, Any]:
+        """Share it read-only with `users` (they replace the named users so far; [] unshares
+        them all) and/or with `everyone` (True, or False to stop); with neither, say whom
+        it is shared with now. Returns `{"users": [...], "everyone": bool}`."""
+        if users is None and everyone is None:
+            return self.studio.client.get(f"{self.path}/{self.id}/share")
+        body: dict[str, Any] = {}
+        if users is not None:
+            body["users"] = list(users)
+        if everyone is not None:
+            body["everyone"] = everyone
+        return self.studio.client.post(f"{self.path}/{self.id}/share", body)
+
+
+class Dataset(Shareable):
     path = "datasets"
 
     @property
@@ -165,7 +187,7 @@ class Dataset(Record):
     def _repr_html_(self) -> str:
         i = self.info
         return _table(
-            f"Dataset {i['id']}: {i['name']}",
+            f"Dataset {i['id']}: {i['name']}{self._by()}",
             {
                 "format / task": f"{i.get('format')} / {i.get('task')}",
                 "status": i.get("status"),
@@ -178,7 +200,7 @@ class Dataset(Record):
         )
 
 
-class Model(Record):
+class Model(Shareable):
     path = "models"
 
     @property
@@ -208,7 +230,7 @@ class Model(Record):
     def _repr_html_(self) -> str:
         g = self.graph
         return _table(
-            f"Model {self.id}: {self.name}",
+            f"Model {self.id}: {self.name}{self._by()}",
             {"version": self.info.get("version"), "nodes": len(g["nodes"]), "edges": len(g["edges"])},
         )
 
@@ -220,7 +242,7 @@ class Code(str):
         return f"```python\n{self}\n```"
 
 
-class Weight(Record):
+class Weight(Shareable):
     path = "weights"
 
     def download(self, to: str) -> str:
@@ -235,7 +257,7 @@ class Weight(Record):
     def _repr_html_(self) -> str:
         i = self.info
         return _table(
-            f"Weight {i['id']}: {i['name']} v{i.get('version')}",
+            f"Weight {i['id']}: {i['name']} v{i.get('version')}{self._by()}",
             {
                 "task": i.get("task"),
                 "architecture": i.get("architecture"),

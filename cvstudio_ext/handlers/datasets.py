@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tornado import web
 
 from .base import API, MAX_ID, CVStudioHandler, Op, Page, Strict, check_name, path_id
+from .sharing import ShareHandler
 from .uploads import StreamingUploadHandler
 
 Format = Literal["yolo", "coco", "voc", "imagefolder"]
@@ -96,7 +97,12 @@ class RecognizeHandler(CVStudioHandler):
 
 class DatasetsHandler(CVStudioHandler):
     doc = {
-        "get": Op("List your datasets", query=DatasetListQuery, tags=["datasets"], errors=(422,)),
+        "get": Op(
+            "List your datasets and those shared with you (each with owner and shared)",
+            query=DatasetListQuery,
+            tags=["datasets"],
+            errors=(422,),
+        ),
         "post": Op(
             "Register a dataset folder; it is indexed in the background",
             body=RegisterBody,
@@ -301,6 +307,11 @@ class UploadHandler(StreamingUploadHandler):
         self.created(row, f"datasets/{row['id']}", 202)
 
 
+class DatasetShareHandler(ShareHandler):
+    kind = "dataset"
+    doc = ShareHandler.share_doc("dataset", "datasets")
+
+
 ROUTES = [
     (rf"/{API}/datasets/recognize", RecognizeHandler),
     (rf"/{API}/datasets/upload", UploadHandler),
@@ -311,4 +322,5 @@ ROUTES = [
     (rf"/{API}/datasets/(?P<dataset_id>\d+)/images/(?P<image_id>\d+)", ImageHandler),
     (rf"/{API}/datasets/(?P<dataset_id>\d+)/augment", AugmentHandler),
     (rf"/{API}/datasets/(?P<dataset_id>\d+)/stats", StatsHandler),
+    (rf"/{API}/datasets/(?P<dataset_id>\d+)/share", DatasetShareHandler),
 ]

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from tornado import web
 
 from .base import API, CVStudioHandler, Op, Page, Strict, check_name, path_id
+from .sharing import ShareHandler
 
 GRAPH_DOC = 'A graph: {"nodes": [{"id", "type", "params"}], "edges": [{"source", "target", "target_port"?}]}.'
 
@@ -141,7 +142,12 @@ class GenerateHandler(CVStudioHandler):
 
 class ModelsHandler(CVStudioHandler):
     doc = {
-        "get": Op("List your models", query=ModelListQuery, tags=["models"], errors=(422,)),
+        "get": Op(
+            "List your models and those shared with you (each with owner and shared)",
+            query=ModelListQuery,
+            tags=["models"],
+            errors=(422,),
+        ),
         "post": Op(
             "Save a model (drafts with an invalid graph are kept, with valid false)",
             body=CreateBody,
@@ -238,6 +244,11 @@ class VersionHandler(CVStudioHandler):
         )
 
 
+class ModelShareHandler(ShareHandler):
+    kind = "model"
+    doc = ShareHandler.share_doc("model", "models")
+
+
 ROUTES = [
     (rf"/{API}/models/layers", LayersHandler),
     (rf"/{API}/models/validate", ValidateHandler),
@@ -248,4 +259,5 @@ ROUTES = [
     (rf"/{API}/models/(?P<model_id>\d+)", ModelHandler),
     (rf"/{API}/models/(?P<model_id>\d+)/versions", VersionsHandler),
     (rf"/{API}/models/(?P<model_id>\d+)/versions/(?P<version>\d+)", VersionHandler),
+    (rf"/{API}/models/(?P<model_id>\d+)/share", ModelShareHandler),
 ]

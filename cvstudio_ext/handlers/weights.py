@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tornado import web
 
 from .base import API, CVStudioHandler, Op, Page, Strict, check_name, path_id
+from .sharing import ShareHandler
 from .uploads import StreamingUploadHandler
 
 Task = Literal["classification", "detection"]
@@ -72,7 +73,14 @@ class TagsBody(Strict):
 
 
 class WeightsHandler(CVStudioHandler):
-    doc = {"get": Op("List the weight library", query=WeightListQuery, tags=["weights"], errors=(422,))}
+    doc = {
+        "get": Op(
+            "List the weight library: your weights and those shared with you (each with owner and shared)",
+            query=WeightListQuery,
+            tags=["weights"],
+            errors=(422,),
+        )
+    }
 
     @web.authenticated
     @authorized
@@ -86,7 +94,7 @@ class WeightsHandler(CVStudioHandler):
 
 
 class TreeHandler(CVStudioHandler):
-    doc = {"get": Op("The library as a tree: task, architecture, name, versions", tags=["weights"])}
+    doc = {"get": Op("The library as a tree: task, architecture, name (with its owner), versions", tags=["weights"])}
 
     @web.authenticated
     @authorized
@@ -178,10 +186,16 @@ class DownloadHandler(CVStudioHandler):
         self.finish(set_content_type="application/octet-stream")
 
 
+class WeightShareHandler(ShareHandler):
+    kind = "weight"
+    doc = ShareHandler.share_doc("weight", "weights")
+
+
 ROUTES = [
     (rf"/{API}/weights", WeightsHandler),
     (rf"/{API}/weights/tree", TreeHandler),
     (rf"/{API}/weights/upload", WeightUploadHandler),
     (rf"/{API}/weights/(?P<weight_id>\d+)", WeightHandler),
     (rf"/{API}/weights/(?P<weight_id>\d+)/download", DownloadHandler),
+    (rf"/{API}/weights/(?P<weight_id>\d+)/share", WeightShareHandler),
 ]

@@ -15,6 +15,7 @@ from .inference import InferenceService
 from .models import ModelService
 from .places import server_place
 from .recovery import hold_data_dir, recover
+from .sharing import SharingService
 from .system import SystemService
 from .training import TrainingService
 from .weights import WeightService
@@ -30,6 +31,7 @@ class Services:
     datasets: DatasetService
     models: ModelService
     weights: WeightService
+    sharing: SharingService
     inference: InferenceService
     training: TrainingService
     system: SystemService
@@ -75,6 +77,7 @@ class Services:
             datasets=datasets,
             models=ModelService(store),
             weights=weights,
+            sharing=SharingService(store),
             inference=InferenceService(store, weights, datasets),
             training=training,
             system=SystemService(data_dir, training.counts, max_upload_size),

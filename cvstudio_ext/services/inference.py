@@ -18,6 +18,7 @@ from ..errors import Invalid, NotFound
 from ..store import Store
 from ..store.models import Dataset, Image, InferenceJob, InferenceResult, Weight, utcnow
 from .datasets import DatasetService, iso
+from .sharing import readable
 from .weights import WeightService
 
 BATCH = 16  # images per forward pass in batch jobs
@@ -68,13 +69,21 @@ class InferenceService:
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="cvstudio-infer")
 
     # ---- models ------------------------------------------------------------------
-    def _model(self, owner: str, w: Weight):
+    def _model(self, w: Weight):
         def load():
             from ..engine.models_factory import build_model, normalize_keys
             from ..engine.weights import load_state_dict
 
-            model = build_model(w.architecture, w.num_classes, graph=self.weights.graph_of(owner, w.architecture))
-            model.load_state_dict(normalize_keys(load_state_dict(self.weights.path_of(w))))
+            path = self.weights.path_of(w)
+            if not path.exists():  # a shared weight read by a server with a data directory of its own
+                raise NotFound(
+                    f"The file of weight {w.id} is missing from the library folder {path.parent}; "
+                    "servers that share weights need one data_dir.",
+                    code="file_missing",
+                )
+            # whoever may use a weight may build it, also from a graph not shared with them
+            model = build_model(w.architecture, w.num_classes, graph=self.weights.graph_of(None, w.architecture))
+            model.load_state_dict(normalize_keys(load_state_dict(path)))
             return model.eval()
 
         return self.cache.get((w.id, w.sha256), load)
@@ -103,12 +112,10 @@ class InferenceService:
 
         return torch.cat([preprocess(im, w.input_size) for im in images])
 
-    def _infer(
-        self, owner: str, w: Weight, prepared: Any, top_k: int, score_threshold: float
-    ) -> list[list[dict[str, Any]]]:
+    def _infer(self, w: Weight, prepared: Any, top_k: int, score_threshold: float) -> list[list[dict[str, Any]]]:
         from ..engine.inference import classify, detect
 
-        model = self._model(owner, w)
+        model = self._model(w)
         if w.task == "detection":
             return detect(model, prepared, w.classes, score_threshold)
         return classify(model, prepared, w.classes, top_k)
@@ -140,7 +147,6 @@ class InferenceService:
             except OSError:
                 raise NotFound("That dataset image's file is missing on disk.", code="file_missing") from None
         return self.predict_bytes(
-            owner,
             self._weight(owner, weight_id, run_id),
             data,
             top_k=top_k,
@@ -152,7 +158,6 @@ class InferenceService:
         self, owner: str, weight_id: int, data: bytes, *, top_k: int, score_threshold: float, overlay: bool
     ) -> dict[str, Any]:
         return self.predict_bytes(
-            owner,
             self.weights.record(owner, weight_id),
             data,
             top_k=top_k,
@@ -161,13 +166,13 @@ class InferenceService:
         )
 
     def predict_bytes(
-        self, owner: str, w: Weight, data: bytes, *, top_k: int, score_threshold: float, overlay: bool
+        self, w: Weight, data: bytes, *, top_k: int, score_threshold: float, overlay: bool
     ) -> dict[str, Any]:
         from ..engine.inference import decode_image, draw_overlay
 
         image = decode_image(data)
         started = time.perf_counter()
-        result = self._infer(owner, w, self._prepare(w, [image]), top_k, score_threshold)[0]
+        result = self._infer(w, self._prepare(w, [image]), top_k, score_threshold)[0]
         elapsed = (time.perf_counter() - started) * 1000
         key = "detections" if w.task == "detection" else "predictions"
         out: dict[str, Any] = {"task": w.task, key: result, "time_ms": round(elapsed, 3), "weight_id": w.id}
@@ -183,9 +188,7 @@ class InferenceService:
         w = self.weights.record(owner, weight_id)
         if dataset_id is not None:
             with self.store.session() as s:
-                ds = s.get(Dataset, dataset_id)
-                if ds is None or ds.owner != owner:
-                    raise NotFound(f"There is no dataset {dataset_id}.", code="dataset_not_found")
+                ds = readable(s, "dataset", dataset_id, owner)
                 cond = [Image.dataset_id == dataset_id, Image.present.is_(True)]
                 if split:
                     cond.append(Image.split == split)
@@ -201,10 +204,10 @@ class InferenceService:
             s.add(job)
             s.flush()
             job_id = job.id
-        self.executor.submit(self._run_job, owner, job_id, w, items)
+        self.executor.submit(self._run_job, job_id, w, items)
         return {"job_id": job_id}
 
-    def _run_job(self, owner: str, job_id: int, w: Weight, items: list[dict[str, Any]]) -> None:
+    def _run_job(self, job_id: int, w: Weight, items: list[dict[str, Any]]) -> None:
         from ..engine.inference import decode_image
 
         self._set_job(job_id, status="running")
@@ -222,7 +225,7 @@ class InferenceService:
                     except (OSError, Invalid) as exc:
                         pending.append({"file": item["file"], "image_id": item.get("image_id"), "error": str(exc)})
                 if images:
-                    results = self._infer(owner, w, self._prepare(w, images), 5, 0.25)
+                    results = self._infer(w, self._prepare(w, images), 5, 0.25)
                     pending += [
                         {"file": item["file"], "image_id": item.get("image_id"), key: result}
                         for item, result in zip(ok, results)

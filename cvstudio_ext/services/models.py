@@ -15,15 +15,18 @@ from ..errors import Conflict, NotFound
 from ..store import Store
 from ..store.models import Model, ModelVersion
 from .datasets import iso, like_pattern
+from .sharing import forget, owned, readable, visible
 
 T = TypeVar("T")
 
 
-def model_dict(row: Model, latest: ModelVersion | None) -> dict[str, Any]:
+def model_dict(row: Model, latest: ModelVersion | None, *, shared: bool = False) -> dict[str, Any]:
+    """`shared`: the caller sees it through a share, not as its owner."""
     return {
         "id": row.id,
         "name": row.name,
         "owner": row.owner,
+        "shared": shared,
         "description": row.description,
         "graph": row.graph,
         "version": row.version,
@@ -109,12 +112,6 @@ class ModelService:
         return fields
 
     # ---- saved models --------------------------------------------------------------
-    def _owned(self, s, owner: str, model_id: int) -> Model:
-        row = s.get(Model, model_id)
-        if row is None or row.owner != owner:
-            raise NotFound(f"There is no model {model_id}; list your models to find its id.", code="model_not_found")
-        return row
-
     def _latest(self, s, model_id: int) -> ModelVersion | None:
         return s.scalar(
             select(ModelVersion).where(ModelVersion.model_id == model_id).order_by(ModelVersion.version.desc()).limit(1)
@@ -141,11 +138,11 @@ class ModelService:
         self, owner: str, model_id: int, *, name: str | None, description: str | None, graph: Any | None
     ) -> dict[str, Any]:
         with self.store.session() as s:
-            row = self._owned(s, owner, model_id)
+            row = owned(s, "model", model_id, owner)
             planned = (name or row.name, row.graph if graph is None else graph)
         fields = self._version_fields(*planned)
         with self.store.session.begin() as s:
-            row = self._owned(s, owner, model_id)
+            row = owned(s, "model", model_id, owner)
             if name is not None:
                 self._check_name(s, owner, name, model_id)
                 row.name = name
@@ -161,38 +158,41 @@ class ModelService:
             s.flush()
             return model_dict(row, latest)
 
-    def get(self, owner: str, model_id: int) -> dict[str, Any]:
+    def get(self, user: str, model_id: int) -> dict[str, Any]:
         with self.store.session() as s:
-            row = self._owned(s, owner, model_id)
-            return model_dict(row, self._latest(s, model_id))
+            row = readable(s, "model", model_id, user)
+            return model_dict(row, self._latest(s, model_id), shared=row.owner != user)
 
-    def list(self, owner: str, *, q: str | None, offset: int, limit: int) -> dict[str, Any]:
-        cond = [Model.owner == owner]
+    def list(self, user: str, *, q: str | None, offset: int, limit: int) -> dict[str, Any]:
+        """The user's models and those shared with them, newest first."""
+        cond = [visible("model", user)]
         if q:
             pattern = like_pattern(q)
             cond.append(or_(Model.name.ilike(pattern, escape="\\"), Model.description.ilike(pattern, escape="\\")))
         with self.store.session() as s:
             total = s.scalar(select(func.count()).select_from(Model).where(*cond))
             rows = list(s.scalars(select(Model).where(*cond).order_by(Model.id.desc()).offset(offset).limit(limit)))
-            return {"items": [model_dict(r, self._latest(s, r.id)) for r in rows], "total": total}
+            items = [model_dict(r, self._latest(s, r.id), shared=r.owner != user) for r in rows]
+            return {"items": items, "total": total}
 
     def delete(self, owner: str, model_id: int) -> None:
         with self.store.session.begin() as s:
-            row = self._owned(s, owner, model_id)
+            row = owned(s, "model", model_id, owner)
             s.execute(delete(ModelVersion).where(ModelVersion.model_id == model_id))
+            forget(s, "model", model_id)
             s.delete(row)
 
-    def versions(self, owner: str, model_id: int) -> dict[str, Any]:
+    def versions(self, user: str, model_id: int) -> dict[str, Any]:
         with self.store.session() as s:
-            self._owned(s, owner, model_id)
+            readable(s, "model", model_id, user)
             rows = list(
                 s.scalars(select(ModelVersion).where(ModelVersion.model_id == model_id).order_by(ModelVersion.version))
             )
             return {"items": [version_dict(v, with_code=False) for v in rows], "total": len(rows)}
 
-    def version(self, owner: str, model_id: int, version: int) -> dict[str, Any]:
+    def version(self, user: str, model_id: int, version: int) -> dict[str, Any]:
         with self.store.session() as s:
-            self._owned(s, owner, model_id)
+            readable(s, "model", model_id, user)
             v = s.scalar(select(ModelVersion).where(ModelVersion.model_id == model_id, ModelVersion.version == version))
             if v is None:
                 raise NotFound(f"Model {model_id} has no version {version}.", code="version_not_found")

@@ -16,11 +16,12 @@ from sqlalchemy import func, select
 from ..engine.storage import disk_full_is_507, write_json_atomic
 from ..errors import Conflict, Invalid, NotFound
 from ..store import Store
-from ..store.models import Annotation, Dataset, Image, Model, ModelVersion, Run, Weight, utcnow
+from ..store.models import Annotation, Dataset, Image, ModelVersion, Run, utcnow
 from .datasets import iso
 from .executor import Launch
 from .places import at, server_place, this_host
 from .recovery import Pending
+from .sharing import readable
 from .supervisor import LIVE, Supervisor, gpus_wanted, last_lines, processes_wanted, read_events
 from .weights import WeightService
 
@@ -44,6 +45,8 @@ def run_dict(r: Run) -> dict[str, Any]:
         "hyperparameters": r.hyperparameters,
         "augmentation": r.augmentation,
         "resources": r.resources,
+        "gpus": r.gpus if r.gpus is not None else [],  # the GPUs its worker was given (UUIDs)
+        "host": r.host,
         "pretrained_weight_id": r.pretrained_weight_id,
         "status": r.status,
         "epoch": r.epoch,
@@ -130,9 +133,8 @@ class TrainingService:
                 code="batch_too_small",
             )
         with self.store.session() as s:
-            ds = s.get(Dataset, dataset_id)
-            if ds is None or ds.owner != owner:
-                raise NotFound(f"There is no dataset {dataset_id}.", code="dataset_not_found")
+            # a dataset, graph and pretrained weight shared with the owner will do
+            ds = readable(s, "dataset", dataset_id, owner)
             if ds.status != "ready":
                 raise Conflict(
                     f"Dataset {dataset_id} is {ds.status}; train once it is ready.", code="dataset_not_ready"
@@ -146,9 +148,7 @@ class TrainingService:
                 )
             graph = None
             if model["source"] == "graph":
-                m = s.get(Model, model["model_id"])
-                if m is None or m.owner != owner:
-                    raise NotFound(f"There is no model {model['model_id']}.", code="model_not_found")
+                m = readable(s, "model", model["model_id"], owner)
                 latest = s.scalar(
                     select(ModelVersion)
                     .where(ModelVersion.model_id == m.id)
@@ -168,9 +168,7 @@ class TrainingService:
                 )
             pretrained = None
             if pretrained_weight_id is not None:
-                w = s.get(Weight, pretrained_weight_id)
-                if w is None or w.owner != owner:
-                    raise NotFound(f"There is no weight {pretrained_weight_id}.", code="weight_not_found")
+                w = readable(s, "weight", pretrained_weight_id, owner)
                 if w.architecture != architecture:
                     raise Invalid(
                         f"Weight {w.id} is for {w.architecture}, not {architecture}.", code="weights_mismatch"

@@ -17,14 +17,17 @@ from ..store import Store
 from ..store.models import Model, Weight
 from .datasets import iso, like_pattern
 from .recovery import Pending
+from .sharing import forget, owned, readable, visible
 
 
-def weight_dict(w: Weight) -> dict[str, Any]:
+def weight_dict(w: Weight, *, shared: bool = False) -> dict[str, Any]:
+    """`shared`: the caller sees it through a share, not as its owner."""
     return {
         "id": w.id,
         "name": w.name,
         "version": w.version,
         "owner": w.owner,
+        "shared": shared,
         "task": w.task,
         "architecture": w.architecture,
         "num_classes": w.num_classes,
@@ -58,22 +61,22 @@ class WeightService:
     def path_of(self, w: Weight) -> Path:
         return self.dir / w.file
 
-    def _owned(self, s, owner: str, weight_id: int) -> Weight:
-        w = s.get(Weight, weight_id)
-        if w is None or w.owner != owner:
-            raise NotFound(f"There is no weight {weight_id}; list the library to find its id.", code="weight_not_found")
-        return w
-
-    def graph_of(self, owner: str, architecture: str) -> dict[str, Any] | None:
-        """The graph behind a `graph:<model id>` architecture (the model's latest version)."""
+    def graph_of(self, user: str | None, architecture: str) -> dict[str, Any] | None:
+        """The graph behind a `graph:<model id>` architecture (the model's latest version):
+        one `user` may read, or (user None) whoever's, for a weight already in the library,
+        which whoever may use the weight may build."""
         m = re.fullmatch(r"graph:(\d{1,15})", architecture)
         if m is None:
             return None
         with self.store.session() as s:
-            model = s.get(Model, int(m[1]))
-            if model is None or model.owner != owner:
+            try:
+                model = s.get(Model, int(m[1])) if user is None else readable(s, "model", int(m[1]), user)
+            except NotFound:
+                model = None
+            if model is None:
                 raise Invalid(
-                    f"{architecture} names no model of yours; use graph:<id> of a saved model.", code="unknown_model"
+                    f"{architecture} names no model you can use; use graph:<id> of a saved model.",
+                    code="unknown_model",
                 )
             return model.graph
 
@@ -117,7 +120,7 @@ class WeightService:
             try:
                 with self.store.session.begin() as s:
                     if parent_id is not None:
-                        self._owned(s, owner, parent_id)
+                        readable(s, "weight", parent_id, owner)
                     version = (
                         s.scalar(select(func.max(Weight.version)).where(Weight.owner == owner, Weight.name == name))
                         or 0
@@ -147,18 +150,21 @@ class WeightService:
                 (self.dir / stored).unlink(missing_ok=True)
                 raise
 
-    def get(self, owner: str, weight_id: int) -> dict[str, Any]:
+    def get(self, user: str, weight_id: int) -> dict[str, Any]:
         with self.store.session() as s:
-            return weight_dict(self._owned(s, owner, weight_id))
+            w = readable(s, "weight", weight_id, user)
+            return weight_dict(w, shared=w.owner != user)
 
-    def record(self, owner: str, weight_id: int) -> Weight:
+    def record(self, user: str, weight_id: int) -> Weight:
+        """The row of a weight `user` may use (predict with, fine-tune from)."""
         with self.store.session() as s:
-            return self._owned(s, owner, weight_id)
+            return readable(s, "weight", weight_id, user)
 
     def list(
-        self, owner: str, *, q: str | None, task: str | None, name: str | None, offset: int, limit: int
+        self, user: str, *, q: str | None, task: str | None, name: str | None, offset: int, limit: int
     ) -> dict[str, Any]:
-        cond = [Weight.owner == owner]
+        """The user's weights and those shared with them, newest first."""
+        cond = [visible("weight", user)]
         if q:
             pattern = like_pattern(q)
             cond.append(or_(Weight.name.ilike(pattern, escape="\\"), Weight.architecture.ilike(pattern, escape="\\")))
@@ -169,27 +175,35 @@ class WeightService:
         with self.store.session() as s:
             total = s.scalar(select(func.count()).select_from(Weight).where(*cond))
             rows = s.scalars(select(Weight).where(*cond).order_by(Weight.id.desc()).offset(offset).limit(limit))
-            return {"items": [weight_dict(w) for w in rows], "total": total}
+            return {"items": [weight_dict(w, shared=w.owner != user) for w in rows], "total": total}
 
-    def tree(self, owner: str) -> dict[str, Any]:
-        """task -> architecture -> name -> versions (newest first)."""
+    def tree(self, user: str) -> dict[str, Any]:
+        """task -> architecture -> name -> versions (newest first). A name is one owner's:
+        alice's "net" shared with bob stays apart from bob's own "net"."""
         with self.store.session() as s:
             rows = list(
                 s.scalars(
                     select(Weight)
-                    .where(Weight.owner == owner)
-                    .order_by(Weight.task, Weight.architecture, Weight.name, Weight.version.desc())
+                    .where(visible("weight", user))
+                    .order_by(Weight.task, Weight.architecture, Weight.name, Weight.owner, Weight.version.desc())
                 )
             )
-        tree: dict[str, dict[str, dict[str, list[dict[str, Any]]]]] = {}
+        tree: dict[str, dict[str, dict[tuple[str, str], list[dict[str, Any]]]]] = {}
         for w in rows:
-            tree.setdefault(w.task, {}).setdefault(w.architecture, {}).setdefault(w.name, []).append(weight_dict(w))
+            names = tree.setdefault(w.task, {}).setdefault(w.architecture, {})
+            names.setdefault((w.name, w.owner), []).append(weight_dict(w, shared=w.owner != user))
         return {
             "tree": [
                 {
                     "task": task,
                     "children": [
-                        {"architecture": arch, "children": [{"name": n, "versions": v} for n, v in names.items()]}
+                        {
+                            "architecture": arch,
+                            "children": [
+                                {"name": n, "owner": o, "shared": o != user, "versions": v}
+                                for (n, o), v in names.items()
+                            ],
+                        }
                         for arch, names in archs.items()
                     ],
                 }
@@ -199,7 +213,7 @@ class WeightService:
 
     def set_tags(self, owner: str, weight_id: int, tags: list[str]) -> dict[str, Any]:
         with self.store.session.begin() as s:
-            w = self._owned(s, owner, weight_id)
+            w = owned(s, "weight", weight_id, owner)
             w.tags = list(dict.fromkeys(tags))
             s.flush()
             return weight_dict(w)
@@ -208,17 +222,18 @@ class WeightService:
         """Forget a weight and remove its file; weights derived from it keep no parent."""
         with contextlib.ExitStack() as notes:
             with self.store.session.begin() as s:
-                w = self._owned(s, owner, weight_id)
+                w = owned(s, "weight", weight_id, owner)
                 path = self.path_of(w)
                 notes.enter_context(self.pending.around("weights", w.file))
                 s.execute(update(Weight).where(Weight.parent_id == weight_id).values(parent_id=None))
+                forget(s, "weight", weight_id)
                 s.delete(w)
             path.unlink(missing_ok=True)
 
-    def download(self, owner: str, weight_id: int) -> tuple[Path, str, int]:
+    def download(self, user: str, weight_id: int) -> tuple[Path, str, int]:
         """The file, the name to save it as, and its size."""
         with self.store.session() as s:
-            w = self._owned(s, owner, weight_id)
+            w = readable(s, "weight", weight_id, user)
             path = self.path_of(w)
             safe = re.sub(r"[^A-Za-z0-9._-]+", "_", w.name).strip("._") or "weights"
             filename = f"{safe}-v{w.version}.{'safetensors' if w.format == 'safetensors' else 'pt'}"
