@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# configurable-http-proxy for the JupyterHub tests, pinned in deploy/hub's lock
+HUB_NODE := deploy/hub/node_modules/.installed
 export NO_ALBUMENTATIONS_UPDATE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -24,10 +26,16 @@ $(STAMP): pyproject.toml
 	ln -s $(abspath cvstudio_ext/labextension) $(VENV)/share/jupyter/labextensions/jupyter-cvstudio
 	touch $(STAMP)
 
+# npm ci empties node_modules first, so the stamp inside it goes with a stale install;
+# CHP 5.3 asks for node >= 22 through a dependency and runs on node 20 (EBADENGINE warns)
+$(HUB_NODE): deploy/hub/package-lock.json
+	npm ci --prefix deploy/hub --no-audit --no-fund
+	touch $(HUB_NODE)
+
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(HUB_NODE)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)

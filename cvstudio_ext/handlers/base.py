@@ -239,6 +239,13 @@ class CVStudioHandler(ExtensionHandlerMixin, APIHandler):
                 message = f"{self.request.method} is not allowed on {self.request.path}."
         elif status_code >= 500:
             message = "Internal error in CV Studio; the server log has the details."
+        body = getattr(self.request, "_body_future", None)  # set only for a streamed body
+        if body is not None and not body.done():
+            # refused before the upload's body was read (an XSRF or auth check in prepare):
+            # Tornado drops the connection after this answer without saying so, and a proxy
+            # that keeps connections alive (JupyterHub's) would send the next request down
+            # the dead socket and answer it 503
+            self.set_header("Connection", "close")
         self.clear_header("Content-Type")
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"error": {"code": code, "message": message, "details": details}}))
