@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from ..server.test_training import SMALL, body, colour_squares
 from .hub import CHP, VENV_BIN, Hub
 
 
@@ -26,3 +27,27 @@ def hub(postgres, tmp_path_factory):
         yield hub
     finally:
         hub.stop()
+
+
+@pytest.fixture(scope="session")
+def trained(hub):
+    """Each user registers a class-folder dataset in their home (the server's root_dir)
+    and trains a tiny classifier on it to completion (one after the other: the machine
+    has one run slot, `max_concurrent_runs` 1, for both servers)."""
+    made = {}
+    for user in hub.users:
+        colour_squares(hub.home(user) / "squares", per_class=8)
+        r = hub.api(user, "POST", "datasets", {"name": "squares", "path": "squares"})
+        assert r.code == 202, r
+        made[user] = {"dataset": hub.wait_dataset(user, r.json["id"])}
+        assert made[user]["dataset"]["status"] == "ready", made[user]
+        model = hub.api(user, "POST", "models", {"name": "small", "graph": SMALL})
+        assert model.code == 201, model
+        made[user]["model"] = model.json
+        r = hub.api(user, "POST", "training", body(made[user]["dataset"], model.json, epochs=1))
+        assert r.code == 201, r
+        made[user]["run"] = r.json
+    for user in hub.users:
+        made[user]["run"] = hub.wait_run(user, made[user]["run"]["id"], ("completed", "failed", "interrupted"))
+        assert made[user]["run"]["status"] == "completed", (user, made[user]["run"])
+    return made

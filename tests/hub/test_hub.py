@@ -19,7 +19,6 @@ from cvstudio_ext.handlers import routes
 
 from ..conftest import Response
 from ..server.test_auth import concrete_path, implemented
-from ..server.test_training import SMALL, body, colour_squares
 from .fake_nvml.pynvml import UUID as FAKE_GPU
 from .hub import Hub
 
@@ -115,28 +114,6 @@ def test_another_users_token_is_refused_on_every_route_and_socket(hub):
     # and the handshake itself is right: alice's own token opens the sockets
     assert handshake(hub, "alice", "ws/system", hub.tokens["alice"]) == 101
     assert handshake(hub, "alice", "ws/training", hub.tokens["alice"]) == 101
-
-
-@pytest.fixture(scope="module")
-def trained(hub):
-    """Each user registers a class-folder dataset in their home (the server's root_dir)
-    and trains a tiny classifier on it to completion; the two run side by side."""
-    made = {}
-    for user in hub.users:
-        colour_squares(hub.home(user) / "squares", per_class=8)
-        r = hub.api(user, "POST", "datasets", {"name": "squares", "path": "squares"})
-        assert r.code == 202, r
-        made[user] = {"dataset": hub.wait_dataset(user, r.json["id"])}
-        assert made[user]["dataset"]["status"] == "ready", made[user]
-        model = hub.api(user, "POST", "models", {"name": "small", "graph": SMALL})
-        assert model.code == 201, model
-        r = hub.api(user, "POST", "training", body(made[user]["dataset"], model.json, epochs=1))
-        assert r.code == 201, r
-        made[user]["run"] = r.json
-    for user in hub.users:
-        made[user]["run"] = hub.wait_run(user, made[user]["run"]["id"], ("completed", "failed", "interrupted"))
-        assert made[user]["run"]["status"] == "completed", (user, made[user]["run"])
-    return made
 
 
 def test_each_user_trains_and_sees_only_their_own_rows(hub, trained):
