@@ -1,13 +1,15 @@
 // The user's datasets in the sidebar: register a folder by path, upload a zip with a
-// progress bar, rename, delete. Datasets being indexed are re-read every second until
-// they settle; nothing is polled otherwise.
+// progress bar, rename, share, delete. Datasets other users shared are listed "shared by
+// <owner>" and offer none of those three. Datasets being indexed are re-read every
+// second until they settle; nothing is polled otherwise.
 import { Dialog, showDialog } from "@jupyterlab/apputils";
-import { deleteIcon, editIcon } from "@jupyterlab/ui-components";
+import { deleteIcon, editIcon, shareIcon } from "@jupyterlab/ui-components";
 import { Widget } from "@lumino/widgets";
 
 import { ApiError, all, request, upload } from "../api";
 import { bytes, h, listRow, pill, progressBar } from "../dom";
 import { Section } from "../section";
+import { share, sharedTag } from "../share";
 import { Studio } from "../studio";
 import { ZIP_TYPES, freeName, register } from "./actions";
 import { Dataset, isUploadRequest, message, summary } from "./types";
@@ -30,7 +32,7 @@ export class DatasetsSection extends Section {
     hidden: true,
     "data-cvstudio-upload": "dataset",
   });
-  /** one toolbar (rename, delete), moved into the row under the pointer or focus */
+  /** one toolbar (rename, share, delete), moved into the user's own row under the pointer or focus */
   private readonly tools = h("span", { className: "cvs-ds-tools" });
   private datasets = new Map<number, Dataset>();
   private loading = 0;
@@ -63,6 +65,7 @@ export class DatasetsSection extends Section {
 
     for (const [act, icon, title] of [
       ["rename", editIcon, "Rename (F2)"],
+      ["share", shareIcon, "Share…"],
       ["delete", deleteIcon, "Delete… (Del)"],
     ] as const) {
       const b = h("button", { className: "cvs-ds-tool", title, "aria-label": title, "data-act": act });
@@ -124,13 +127,16 @@ export class DatasetsSection extends Section {
   }
 
   private row(d: Dataset): HTMLLIElement {
+    const tag = sharedTag(d);
     const li = listRow(
       "dataset",
       d.id,
       h("span", { className: "cvs-row-title", title: `${d.name}\n${d.path}` }, d.name),
+      ...(tag ? [tag] : []),
       pill(d.status),
       h("span", { className: `cvs-row-sub${d.status === "error" ? " cvs-error" : ""}`, title: summary(d) }, summary(d)),
     );
+    if (tag) li.classList.add("cvs-row-shared");
     if (d.status === "indexing" && typeof d.progress === "number") li.append(progressBar(d.progress));
     return li;
   }
@@ -264,11 +270,14 @@ export class DatasetsSection extends Section {
     }
   }
 
-  // ---- a row's actions: open, rename, delete
+  // ---- a row's actions: open, rename, share, delete
 
   private showTools(target: EventTarget | null): void {
     const li = (target as HTMLElement).closest?.<HTMLElement>("li.cvs-row");
-    if (li && this.tools.parentElement !== li && !li.querySelector("input")) li.append(this.tools);
+    if (!li || this.tools.parentElement === li || li.querySelector("input")) return;
+    // another user's dataset is theirs to change: its row offers no tools
+    if (this.datasets.get(Number(li.dataset.cvstudioId))?.shared) this.tools.remove();
+    else li.append(this.tools);
   }
 
   private datasetOf(target: EventTarget | null): [HTMLElement, Dataset] | null {
@@ -284,6 +293,7 @@ export class DatasetsSection extends Section {
     if (!found) return;
     const act = target.closest<HTMLElement>(".cvs-ds-tool")?.dataset.act;
     if (act === "rename") this.rename(...found);
+    else if (act === "share") void share("dataset", found[1].id, found[1].name);
     else if (act === "delete") void this.remove(found[1]);
     else this.studio.open("dataset", found[1].id);
   }
@@ -292,9 +302,10 @@ export class DatasetsSection extends Section {
     if ((e.target as HTMLElement).closest("input, button")) return;
     const found = this.datasetOf(e.target);
     if (!found) return;
+    const own = !found[1].shared;
     if (e.key === "Enter" || e.key === " ") this.studio.open("dataset", found[1].id);
-    else if (e.key === "F2") this.rename(...found);
-    else if (e.key === "Delete") void this.remove(found[1]);
+    else if (e.key === "F2" && own) this.rename(...found);
+    else if (e.key === "Delete" && own) void this.remove(found[1]);
     else return;
     e.preventDefault();
   }

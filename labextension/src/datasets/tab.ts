@@ -1,10 +1,12 @@
-// A dataset's main-area tab: what it is, its statistics as figures, its defects, the
-// thumbnail grid with filters and the full image, and the augmentation preview.
+// A dataset's main-area tab: what it is (and whose, when another user shared it), its
+// statistics as figures, its defects, the thumbnail grid with filters and the full
+// image, and the augmentation preview.
 import { Widget } from "@lumino/widgets";
 
 import { ApiError, request } from "../api";
 import { h, pill, progressBar } from "../dom";
 import { studioIcon } from "../icon";
+import { share, sharedTag, withOwner } from "../share";
 import { Studio } from "../studio";
 import { AugmentPanel } from "./augment";
 import { ImageBrowser, Viewer } from "./images";
@@ -95,7 +97,7 @@ export class DatasetTab extends Widget {
       return;
     }
     if (ticket !== this.ticket) return;
-    this.title.label = d.name;
+    this.title.label = withOwner(d.name, d);
     this.title.caption = `${d.name}: ${d.format} ${d.task}, ${plural(d.num_images, "image")}\n${d.path}`;
     this.renderHead(d);
     if (d.status === "indexing") {
@@ -130,14 +132,19 @@ export class DatasetTab extends Widget {
     train.addEventListener("click", () => void this.studio.app.commands.execute(NEW_RUN, { dataset_id: d.id }));
     const refresh = h("button", { className: "cvs-button", title: "Read the dataset again" }, "↻");
     refresh.addEventListener("click", () => void this.load(true));
+    // another user's dataset is read-only here: no Share…
+    const title = "Let other users read it and train on it";
+    const sharing = d.shared ? null : h("button", { className: "cvs-button", title, onclick: () => void share("dataset", d.id, d.name) }, "Share…");
     this.head.replaceChildren(
       h(
         "div",
         { className: "cvs-ds-title" },
         h("h2", {}, d.name),
+        sharedTag(d),
         pill(d.status),
         h("span", { className: "cvs-ds-spacer" }),
         refresh,
+        sharing,
         train,
       ),
       h(

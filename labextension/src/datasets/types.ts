@@ -7,6 +7,8 @@ export interface Dataset {
   id: number;
   name: string;
   owner: string;
+  /** another user's, shared with this one read-only */
+  shared?: boolean;
   format: string;
   task: string;
   path: string;

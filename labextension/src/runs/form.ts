@@ -1,16 +1,23 @@
 // The New Run form: dataset, model (a torchvision name or a saved graph), the
 // hyperparameters with the user's defaults, resources, augmentation and a pretrained
-// weight. A 4xx from the server is shown next to the field it names.
+// weight. Items other users shared are listed with their owner ("squares (alice)").
+// A 4xx from the server is shown next to the field it names.
 import { Widget } from "@lumino/widgets";
 
 import { ApiError, all, request } from "../api";
 import { h } from "../dom";
+import { Owned, withOwner } from "../share";
 import { Studio } from "../studio";
 import { Run } from "./section";
 
 export const NEW_RUN_ID = "cvstudio-new-run";
 
-interface Dataset {
+/** "(#3)", or "(alice, #3)" for alice's. */
+function numbered(item: Owned & { id: number }): string {
+  return item.shared ? `(${item.owner}, #${item.id})` : `(#${item.id})`;
+}
+
+interface Dataset extends Owned {
   id: number;
   name: string;
   task: string;
@@ -19,13 +26,13 @@ interface Dataset {
   classes?: string[];
 }
 
-interface GraphModel {
+interface GraphModel extends Owned {
   id: number;
   name: string;
   graph?: { nodes?: { type: string; params?: { shape?: number[] } }[] };
 }
 
-interface Weight {
+interface Weight extends Owned {
   id: number;
   name: string;
   version: number;
@@ -273,7 +280,7 @@ export class NewRunForm extends Widget {
     select.replaceChildren(
       h("option", { value: "" }, none),
       ...this.datasets.map((d) =>
-        h("option", { value: d.id }, `${d.name} · ${d.task}${d.num_images ? ` · ${d.num_images} images` : ""}`),
+        h("option", { value: d.id }, `${withOwner(d.name, d)} · ${d.task}${d.num_images ? ` · ${d.num_images} images` : ""}`),
       ),
     );
     const only = this.datasets.length === 1 ? this.datasets[0] : undefined;
@@ -281,7 +288,7 @@ export class NewRunForm extends Widget {
     if (preset) select.value = String(preset.id);
     this.graph.replaceChildren(
       ...(this.models.length
-        ? this.models.map((m) => h("option", { value: m.id }, `${m.name} (#${m.id})`))
+        ? this.models.map((m) => h("option", { value: m.id }, `${m.name} ${numbered(m)}`))
         : [h("option", { value: "" }, "no saved graph models")]),
     );
     this.datasetChanged();
@@ -330,7 +337,7 @@ export class NewRunForm extends Widget {
     const kept = pick.value;
     pick.replaceChildren(
       h("option", { value: "" }, weights.length ? "none: random initialisation" : `none (no weights for ${arch || "it"})`),
-      ...weights.map((w) => h("option", { value: w.id }, `${w.name} v${w.version} (#${w.id})`)),
+      ...weights.map((w) => h("option", { value: w.id }, `${w.name} v${w.version} ${numbered(w)}`)),
     );
     if (weights.some((w) => String(w.id) === kept)) pick.value = kept;
     if (!this.nameTouched) {

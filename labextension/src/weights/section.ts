@@ -1,8 +1,11 @@
 // The weight library in the sidebar: task → architecture → name → versions, each group
-// collapsible (closed groups stay closed across refreshes), one row per version.
+// collapsible (closed groups stay closed across refreshes), one row per version. A name
+// is one owner's: another user's shared weights are a group of their own, "shared by"
+// them, beside the user's weights of the same name.
 import { ApiError, all, request } from "../api";
 import { bytes, figure, h, listRow } from "../dom";
 import { Section } from "../section";
+import { sharedTag } from "../share";
 import { Studio } from "../studio";
 import { uploadWeight } from "./actions";
 
@@ -11,6 +14,8 @@ export interface Weight {
   name: string;
   version: number;
   owner: string;
+  /** another user's, shared with this one read-only */
+  shared?: boolean;
   task: "classification" | "detection";
   architecture: string;
   num_classes: number;
@@ -29,7 +34,7 @@ export interface Weight {
 interface Tree {
   tree: {
     task: string;
-    children: { architecture: string; children: { name: string; versions: Weight[] }[] }[];
+    children: { architecture: string; children: { name: string; owner: string; shared: boolean; versions: Weight[] }[] }[];
   }[];
 }
 
@@ -61,7 +66,7 @@ export function tagChips(tags: string[]): HTMLElement {
 
 export class WeightsSection extends Section {
   private readonly list = h("ul", { className: "cvs-list cvs-wtree", role: "tree" });
-  /** keys of the groups the user closed ("task", "task/arch", "task/arch/name") */
+  /** keys of the groups the user closed ("task", "task/arch", "task/arch/owner/name") */
   private readonly closed = new Set<string>();
   private loading = 0;
 
@@ -106,7 +111,8 @@ export class WeightsSection extends Section {
         for (const n of a.children) {
           const rows = document.createDocumentFragment();
           for (const w of n.versions) rows.append(this.row(w));
-          names.append(this.group(`${archKey}/${n.name}`, n.name, n.versions.length, rows, 3));
+          const key = `${archKey}/${n.owner}/${n.name}`;
+          names.append(this.group(key, n.name, n.versions.length, rows, 3, sharedTag(n)));
           inArch += n.versions.length;
         }
         const graph = graphs.get(a.architecture);
@@ -124,12 +130,13 @@ export class WeightsSection extends Section {
     this.say("");
   }
 
-  private group(key: string, label: string, count: number, children: Node, depth: number): HTMLLIElement {
+  private group(key: string, label: string, count: number, children: Node, depth: number, tag: Node | null = null): HTMLLIElement {
     const open = !this.closed.has(key);
     const head = h(
       "div",
       { className: "cvs-wgroup-head", role: "treeitem", tabIndex: 0, "aria-expanded": String(open), "data-key": key },
       h("span", { className: "cvs-wgroup-name", title: label }, label),
+      tag,
       h("span", { className: "cvs-count" }, String(count)),
     );
     const li = h("li", { className: `cvs-wgroup cvs-depth-${depth}${open ? "" : " cvs-closed"}` }, head);

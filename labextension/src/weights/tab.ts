@@ -1,12 +1,15 @@
-// A weight's tab: what it is (fields, metrics, tags), download and delete, and a place
-// to try it on an image from the computer or from JupyterLab's file browser.
+// A weight's tab: what it is (fields, metrics, tags), download, share and delete, and a
+// place to try it on an image from the computer or from JupyterLab's file browser.
+// Another user's shared weight is marked with its owner, its tags read-only, and offers
+// download and predict only.
 import { Dialog, showDialog } from "@jupyterlab/apputils";
 import { Widget } from "@lumino/widgets";
 
 import { ApiError, request, url } from "../api";
 import { bytes, figure, h } from "../dom";
+import { readOnly, share, sharedTag, withOwner } from "../share";
 import { Studio } from "../studio";
-import { keyFigure, Weight } from "./section";
+import { keyFigure, tagChips, Weight } from "./section";
 import { Predictor } from "./predict";
 
 export class WeightTab extends Widget {
@@ -45,7 +48,7 @@ export class WeightTab extends Widget {
 
   private render(w: Weight): void {
     this.weight = w;
-    this.title.label = `${w.name} v${w.version}`;
+    this.title.label = withOwner(`${w.name} v${w.version}`, w);
     this.title.caption = `${w.name} v${w.version}: ${w.architecture}, ${w.task}`;
     this.predictor.setWeight(w);
     const download = h(
@@ -53,12 +56,21 @@ export class WeightTab extends Widget {
       { className: "cvs-button", href: url(`weights/${w.id}/download`), download: "", title: `Download ${bytes(w.file_size)}` },
       "Download",
     );
-    const remove = h("button", { className: "cvs-button cvs-danger", onclick: () => void this.remove() }, "Delete");
+    // another user's weight offers download and predict only
+    const tag = sharedTag(w);
+    const title = "Let other users predict with it and fine-tune from it";
+    const own = tag
+      ? []
+      : [
+          h("button", { className: "cvs-button", title, onclick: () => void share("weight", w.id, `${w.name} v${w.version}`) }, "Share…"),
+          h("button", { className: "cvs-button cvs-danger", onclick: () => void this.remove() }, "Delete"),
+        ];
     const key = keyFigure(w);
     this.head.replaceChildren(
       h("h2", {}, `${w.name} `, h("span", { className: "cvs-muted" }, `v${w.version}`)),
+      ...(tag ? [tag] : []),
       ...(key.metric ? [h("span", { className: "cvs-wkey", title: key.title }, key.label)] : []),
-      h("span", { className: "cvs-whead-actions" }, download, remove),
+      h("span", { className: "cvs-whead-actions" }, download, ...own),
     );
     this.details.replaceChildren(
       h("h3", {}, "Details"),
@@ -66,7 +78,7 @@ export class WeightTab extends Widget {
       h("h3", {}, "Metrics"),
       this.metrics(w),
       h("h3", {}, "Tags"),
-      this.tagsEditor(w),
+      w.shared ? this.tagsOf(w) : this.tagsEditor(w),
     );
   }
 
@@ -113,6 +125,14 @@ export class WeightTab extends Widget {
     const table = h("table", { className: "cvs-table cvs-wmetrics" });
     for (const [k, v] of entries) table.append(h("tr", {}, h("th", {}, k), h("td", {}, typeof v === "number" ? figure(v) : String(v))));
     return table;
+  }
+
+  /** Another user's tags, to read. */
+  private tagsOf(w: Weight): HTMLElement {
+    if (!w.tags.length) return h("p", { className: "cvs-muted" }, "No tags.");
+    const chips = tagChips(w.tags);
+    chips.title = readOnly(w);
+    return chips;
   }
 
   private tagsEditor(w: Weight): HTMLElement {

@@ -40,6 +40,16 @@
 .cvs-tab { padding: 12px 16px; overflow: auto; background: var(--jp-layout-color0); color: var(--jp-ui-font-color1); font-size: var(--jp-ui-font-size1); }
 .cvs-tab h2 { font-size: 16px; margin: 0 0 8px; }
 .cvs-tab h3 { font-size: 13px; margin: 14px 0 6px; }
+/* another user's item, shared read-only: "shared by alice" (README "Sharing") */
+.cvs-shared { flex: none; align-self: center; max-width: 12em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-size: 10px; line-height: 14px; padding: 0 6px; border: 1px solid var(--jp-border-color1); border-radius: 7px; background: var(--jp-layout-color1); color: var(--jp-ui-font-color1); }
+.cvs-row.cvs-row-shared { grid-template-columns: minmax(0, 1fr) auto auto; }
+.cvs-tab .cvs-shared, .cvs-ds-title .cvs-shared { font-size: 11px; line-height: 16px; padding: 1px 8px; border-radius: 9px; }
+/* the Share… dialog */
+.cvs-share-form { width: 380px; max-width: 80vw; padding: 0; }
+.cvs-share-form.cvs-form input[type="text"] { box-sizing: border-box; height: 28px; margin: 0; }
+.cvs-share-form label > span small { color: var(--jp-ui-font-color2); font-size: 11px; }
+.cvs-share-form.cvs-form label.cvs-share-everyone { display: flex; align-items: center; gap: 6px; }
+.cvs-share-note { margin: 0; font-size: 11px; color: var(--jp-ui-font-color2); }
 `,""]),e.d(r,{},{A:i})},755(o,r,e){var a=e(601),t=e.n(a),s=e(314),i=(e.n(s))()(t());i.push([o.id,`/* Datasets: the sidebar section and the dataset tab. Colours only through --jp-* variables. */
 
 /* ---- sidebar ---- */
