@@ -83,9 +83,10 @@ def open_lab(browser, lab: Lab, *, dark: bool = False, viewport=(1400, 900)):
     page.set_default_timeout(60_000)
     page.goto(f"{lab.url}lab?reset&token={lab.server.token}")
     page.wait_for_selector(SIDEBAR)
-    if dark:
-        page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
-        page.wait_for_function("document.body.dataset.jpThemeLight === 'false'")
+    # the theme is a lab setting, kept across pages: set it either way
+    theme = "JupyterLab Dark" if dark else "JupyterLab Light"
+    page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})")
+    page.wait_for_function(f"document.body.dataset.jpThemeLight === '{str(not dark).lower()}'")
     page.click(SIDEBAR)
     page.wait_for_selector("#cvstudio-sidebar:visible")
     return page

@@ -82,9 +82,6 @@ def alices(lab: Lab) -> dict[str, dict]:
 def test_shared_items_are_marked_read_only_and_usable_and_own_ones_shared(browser, lab, alices):
     page = open_lab(browser, lab)
     try:
-        # an earlier test's dark page leaves the lab's theme setting dark
-        page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
-        page.wait_for_function("document.body.dataset.jpThemeLight === 'true'")
         shared_in_the_lists(page, alices)
         shared_weight_tab(page, alices)
         shoot(page, "sharing-weight-tab-light")
