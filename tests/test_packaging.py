@@ -9,6 +9,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARE = "jupyter_cvstudio-0.1.0.data/data/share/jupyter/labextensions/jupyter-cvstudio/"
 
@@ -57,3 +59,38 @@ def test_the_built_widget_modules_import_nothing():
         text = widget.read_text()
         assert "\nimport " not in text and not text.startswith("import "), widget.name
         assert "export" in text, widget.name
+
+
+def _traits(classes) -> dict[str, set[str]]:
+    return {cls.__name__: set(cls.class_trait_names(config=True)) for cls in classes}
+
+
+def test_the_hub_config_loads_and_sets_only_real_settings(monkeypatch):
+    """deploy/hub/jupyterhub_config.py as JupyterHub loads it: every setting a trait of the
+    hub's classes, every `--Class.trait=` of the servers' args one of Jupyter Server's,
+    every CVSTUDIO_<NAME> a trait of CVStudio."""
+    from jupyter_server.serverapp import ServerApp
+    from jupyterhub.app import JupyterHub
+
+    from cvstudio_ext.app import CVStudio
+
+    path = ROOT / "deploy" / "hub" / "jupyterhub_config.py"
+    monkeypatch.delenv("CVSTUDIO_DB_URL", raising=False)
+    with pytest.raises(SystemExit, match="CVSTUDIO_DB_URL"):  # never a silent SQLite per user
+        JupyterHub().load_config_file(str(path))
+    db_url = "postgresql+psycopg://cvstudio:secret@127.0.0.1:5432/cvstudio"
+    monkeypatch.setenv("CVSTUDIO_DB_URL", db_url)
+    hub = JupyterHub()
+    hub.load_config_file(str(path))
+    traits = _traits(hub._classes_inc_parents())
+    for section, values in hub.config.items():
+        assert not set(values) - traits.get(section, set()), (section, set(values) - traits.get(section, set()))
+    server = _traits(ServerApp()._classes_inc_parents())
+    for arg in hub.config.Spawner.args:
+        section, name = arg.removeprefix("--").split("=")[0].split(".")
+        assert name in server.get(section, set()), arg
+    env = hub.config.Spawner.environment
+    assert env["CVSTUDIO_DB_URL"] == db_url
+    names = {key.removeprefix("CVSTUDIO_").lower() for key in env if key.startswith("CVSTUDIO_")}
+    assert names >= {"db_url", "data_dir", "max_concurrent_runs"}
+    assert names <= set(CVStudio.class_trait_names(config=True)), names
