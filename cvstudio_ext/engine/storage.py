@@ -53,6 +53,12 @@ def disk_full_is_507(what: str) -> Iterator[None]:
         raise
 
 
+# Files CV Studio keeps are readable by the group and others, as a plain `open` would make
+# them under a usual umask (mkstemp's are 0600): a team's servers running as several
+# accounts read each other's shared weights and runs from one data directory.
+KEPT_FILE_MODE = 0o644
+
+
 def write_json_atomic(path: Path, obj: Any) -> None:
     """Write JSON so a reader sees the old file or the new one, never half of one: a temp
     file beside it, fsynced, then renamed; the temp file goes whatever happens."""
@@ -63,6 +69,7 @@ def write_json_atomic(path: Path, obj: Any) -> None:
             json.dump(obj, f, indent=1)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, KEPT_FILE_MODE)
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel
 from tornado import web
 
+from ..engine.storage import KEPT_FILE_MODE
 from ..errors import StudioError, TooLarge, Unsupported
 from .base import CVStudioHandler, studio_error_for
 
@@ -61,6 +62,7 @@ class StreamingUploadHandler(CVStudioHandler):
         self.request.connection.set_max_body_size(2 * self.limit + (1 << 20))
         try:
             fd, name = tempfile.mkstemp(prefix="upload-", suffix=self.suffix, dir=self.services.data_dir / "tmp")
+            os.fchmod(fd, KEPT_FILE_MODE)  # an uploaded weight is kept as it is
         except OSError as exc:
             raise studio_error_for(exc) from None
         self._tmp = (os.fdopen(fd, "wb"), name)

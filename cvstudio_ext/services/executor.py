@@ -107,6 +107,7 @@ class LocalProcessExecutor:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                cwd=run_dir,  # not the server's folder: `-m` would import a `cvstudio_ext/` or `torch/` there
                 start_new_session=True,
                 env=env,
             )

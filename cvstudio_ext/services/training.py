@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ..engine.storage import disk_full_is_507, write_json_atomic
+from ..engine.storage import KEPT_FILE_MODE, disk_full_is_507, write_json_atomic
 from ..errors import Conflict, Invalid, NotFound
 from ..store import Store
 from ..store.models import Annotation, Dataset, Image, ModelVersion, Run, utcnow
@@ -438,6 +438,7 @@ class TrainingService:
         metrics = self._checkpoint_metrics(run_id, best.stem)
         copy = Path(tempfile.mkstemp(dir=self.weights.dir.parent / "tmp", suffix=".pt")[1])
         try:
+            copy.chmod(KEPT_FILE_MODE)
             with disk_full_is_507("the run's weight"):
                 shutil.copyfile(best, copy)
             w = self.weights.add(

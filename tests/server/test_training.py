@@ -70,12 +70,15 @@ def body(ds, model, **hyper):
     }
 
 
-async def test_a_run_trains_reports_and_lands_in_the_library(api, jp_root_dir, jp_ws_fetch):
+async def test_a_run_trains_reports_and_lands_in_the_library(api, jp_root_dir, jp_ws_fetch, cv_data_dir):
     ds, model = await setup(api, jp_root_dir)
     r = await api.post("training", body(ds, model))
     assert r.code == 201, r
     run = await wait_for(api, r.json["id"], ("completed", "failed"))
     assert run["status"] == "completed", run
+    # what a teammate's server (another account) reads of it: its weight and its spec
+    kept = [*(cv_data_dir / "weights").iterdir(), cv_data_dir / "runs" / str(run["id"]) / "spec.json"]
+    assert {path.stat().st_mode & 0o777 for path in kept} == {0o644}
     assert run["epoch"] == 2 and run["best"]["metric"] == "val_accuracy"
 
     records = (await api.get(f"training/{run['id']}/metrics")).json["records"]

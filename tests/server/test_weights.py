@@ -68,6 +68,8 @@ async def test_upload_versions_tree_download_delete(api, cv_data_dir):
     assert (await api.get("weights", params={"task": "detection"})).json["total"] == 0
 
     assert len(library_files(cv_data_dir)) == 2
+    # readable by a teammate's server running as another account on a shared data directory
+    assert {(cv_data_dir / "weights" / f).stat().st_mode & 0o777 for f in library_files(cv_data_dir)} == {0o644}
     assert (await api.delete(f"weights/{w1['id']}")).code == 204
     assert (await api.get(f"weights/{w1['id']}")).code == 404
     assert (await api.get(f"weights/{w1['id']}/download")).code == 404

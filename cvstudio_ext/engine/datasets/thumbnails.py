@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from ...errors import Invalid
-from ..storage import disk_full_is_507
+from ..storage import KEPT_FILE_MODE, disk_full_is_507
 
 THUMB_QUALITY = 85
 # Bump when the rendering changes so old cached thumbnails are no longer used.
@@ -95,7 +95,7 @@ def make_thumbnail(src: Path, dst: Path, max_side: int = 256, *, tmp_dir: Path |
                 img.save(fh, format="JPEG", quality=THUMB_QUALITY, optimize=True)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.chmod(tmp_name, 0o644)
+            os.chmod(tmp_name, KEPT_FILE_MODE)
             os.replace(tmp_name, dst)
         except BaseException:
             try:
