@@ -3,6 +3,7 @@ runs it finds `running`."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -73,10 +74,15 @@ def test_server_start_adopts_live_runs_and_interrupts_the_rest(tmp_path):
     gone = fake_run(svc, None, "running")
     with svc.store.session.begin() as s:
         s.get(Run, gone).pid, s.get(Run, gone).pid_create_time = proc.pid, 1.0  # a reused pid
+    paused = fake_run(svc, None, "running")  # its worker paused and ended while the server was down
+    line = {"type": "status", "time": "2026-12-03T08:00:00+00:00", "data": {"status": "paused", "epoch": 1}}
+    (svc.training.run_dir(paused) / "events.jsonl").write_text(json.dumps(line) + "\n")
     svc.training.supervisor.adopt_or_interrupt()
+    svc.training.supervisor.tick()
     with svc.store.session() as s:
         assert s.get(Run, live).status == "running"
         assert s.get(Run, gone).status == "interrupted"
+        assert s.get(Run, paused).status == "paused" and s.get(Run, paused).epoch == 1
     proc.kill()
     proc.wait()
     svc.stop()

@@ -124,9 +124,13 @@ class Supervisor:
 
     def adopt_or_interrupt(self) -> None:
         """At server start: this server's runs whose process still lives are followed
-        again; the rest become `interrupted` (resumable from their last checkpoint)."""
+        again, and so are those that ended while it was down, saying how (a hub stops idle
+        servers, not their runs); the rest become `interrupted` (resumable from their
+        last checkpoint)."""
         with self.store.session.begin() as s:
             for run in s.scalars(select(Run).where(Run.status.in_(LIVE), at(Run.place, self.place))):
+                if self._has_final_status(self.runs_dir / str(run.id)):
+                    continue  # the first tick folds its last events in, its weight included
                 if self.executor.status(Launch(run.pid, run.pid_create_time)) == "exited":
                     run.status, run.error = "interrupted", "The server stopped while the run was going; resume it."
                     remove_run_temps(self.runs_dir / str(run.id))
