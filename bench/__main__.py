@@ -1,7 +1,8 @@
 """`make bench`: every benchmark, each against a baseline measured in the same run.
 
 Options: `--small` runs at a tenth of the sizes (a quick check, not the README figures);
-`--only datasets|graphs|layout|inference|training|pipeline|widgets|lab|start|load` picks one group. Results go to bench/results/latest.json.
+`--only datasets|postgres|graphs|layout|inference|training|pipeline|widgets|lab|start|load` picks one
+group. Results go to bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -20,11 +21,24 @@ from .inference import bench_inference
 from .lab import bench_lab
 from .load import bench_load
 from .pipeline import bench_pipeline
+from .postgres import bench_postgres
 from .training import bench_training
 from .widgets import bench_widgets
 
 HERE = Path(__file__).parent
-GROUPS = ("datasets", "start", "graphs", "layout", "inference", "training", "pipeline", "widgets", "lab", "load")
+GROUPS = (
+    "datasets",
+    "postgres",
+    "start",
+    "graphs",
+    "layout",
+    "inference",
+    "training",
+    "pipeline",
+    "widgets",
+    "lab",
+    "load",
+)
 
 
 def main() -> None:
@@ -40,6 +54,9 @@ def main() -> None:
     if args.only in (None, "datasets"):
         print("datasets", flush=True)
         results += bench_datasets(work, images, boxes)
+    if args.only in (None, "postgres"):
+        print("PostgreSQL against SQLite", flush=True)
+        results += bench_postgres(work, images, boxes)
     if args.only in (None, "graphs"):
         print("model graphs", flush=True)
         results += bench_graphs(work)

@@ -77,6 +77,14 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
 
+def _postgres_without_jit(_dialect, _record, _args, params: dict) -> None:
+    """PostgreSQL JIT-compiles every query its planner costs high, such as a class filter's
+    count over 100,000 images, and the compiling (6 to 20 ms here) costs more than it
+    saves on the studio's short queries. Off for its connections; the URL's own
+    `options` are kept."""
+    params["options"] = f"{params.get('options', '')} -c jit=off".strip()
+
+
 def make_engine(url: str) -> Engine:
     json_codec = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
@@ -86,6 +94,8 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(url, pool_pre_ping=True, **json_codec)
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "do_connect", _postgres_without_jit)
     event.listen(engine, "handle_error", _full_is_507)
     return engine
 
