@@ -474,6 +474,10 @@ class DatasetService:
     ) -> dict[str, Any]:
         with self.store.session() as s:
             ds = readable(s, "dataset", dataset_id, user)
+            # an index's image ids are one contiguous block (see _clear_and_reserve); both
+            # ends come from the (dataset_id, id) index in O(log n) on either database
+            first = s.scalar(select(func.min(Image.id)).where(Image.dataset_id == dataset_id))
+            last = s.scalar(select(func.max(Image.id)).where(Image.dataset_id == dataset_id))
             cond = [Image.dataset_id == dataset_id]
             if split:
                 cond.append(Image.split == split)
@@ -481,17 +485,19 @@ class DatasetService:
                 cond.append(Image.has_issues.is_(has_issues))
             if issue:
                 cond.append(exists().where(DatasetIssue.image_id == Image.id, DatasetIssue.kind == issue))
-            if class_id is not None:
-                in_class = exists().where(Annotation.image_id == Image.id, Annotation.class_id == class_id)
-                cond.append(or_(Image.label == class_id, in_class))
+            if class_id is not None and ds.task == "classification":
+                cond.append(Image.label == class_id)  # (folders of classes carry no boxes)
+            elif class_id is not None:
+                # the class's boxes within the dataset's id block, from the (class_id,
+                # image_id) index: the images that match, not every image of the dataset
+                in_class = select(Annotation.image_id).where(
+                    Annotation.class_id == class_id, Annotation.image_id.between(first or 0, last or 0)
+                )
+                cond.append(Image.id.in_(in_class))
             columns = (Image.id, Image.file, Image.split, Image.width, Image.height, Image.present, Image.label)
             if len(cond) == 1:
-                # Unfiltered, the common grid case: an index's image ids are one contiguous
-                # block (see _clear_and_reserve), so the page is a primary-key range and the
-                # total a subtraction, both O(log n) instead of walking 100,000 index entries.
-                # (two queries: SQLite answers a lone min() or max() from the index)
-                first = s.scalar(select(func.min(Image.id)).where(*cond))
-                last = s.scalar(select(func.max(Image.id)).where(*cond))
+                # Unfiltered, the common grid case: the page is a primary-key range and the
+                # total a subtraction, both O(log n) instead of walking 100,000 index entries
                 total = 0 if first is None else last - first + 1
                 page = select(*columns).where(Image.id >= (first or 0) + offset, Image.id <= (last or 0))
                 rows = s.execute(page.order_by(Image.id).limit(limit)).all()

@@ -253,3 +253,26 @@ async def test_corpus_sample_through_http(api, jp_root_dir):
         if a["iscrowd"]
     ]
     assert len(crowd) == 1 and "segmentation" in crowd[0]
+
+
+async def test_the_class_filter_on_boxes_finds_each_image_of_the_class_once(api, jp_root_dir):
+    """Detection datasets filter on boxes: each image with a box of the class, once,
+    within its own dataset (a dataset registered before it has boxes of that class too)."""
+    expected = {}
+    for name, shift in (("before", 0), ("boxes", 1)):
+        root = jp_root_dir / name
+        (root / "labels" / "train").mkdir(parents=True)
+        (root / "data.yaml").write_text("names: [cat, dog, bird]\ntrain: images/train\nval: images/train\n")
+        for i in range(7):
+            write_image(root / "images" / "train" / f"{i}.jpg", 40, 30, seed=i)
+            classes = [(i + shift) % 2] * 2 if i % 3 else [0, 1, 1]  # two boxes of one class, or both
+            (root / "labels" / "train" / f"{i}.txt").write_text("".join(f"{c} 0.5 0.5 0.2 0.2\n" for c in classes))
+            for c in set(classes):
+                expected.setdefault((name, c), set()).add(f"images/train/{i}.jpg")
+        ds = await api.register(name, name)
+        assert ds["status"] == "ready" and ds["task"] == "detection", ds
+        for class_id in (0, 1, 2):
+            page = (await api.get(f"datasets/{ds['id']}/images", params={"class_id": class_id, "limit": 500})).json
+            files = [item["file"] for item in page["items"]]
+            assert len(files) == len(set(files)) == page["total"], (name, class_id, page)
+            assert set(files) == expected.get((name, class_id), set()), (name, class_id)
