@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Int, List, Unicode, default, validate
+from traitlets import Bool, Int, List, TraitError, Unicode, default, validate
 
 from . import __version__
 
@@ -19,6 +19,13 @@ from . import __version__
 def _env(name: str) -> str | None:
     value = os.environ.get(f"CVSTUDIO_{name.upper()}")
     return value if value not in (None, "") else None
+
+
+def _executor_choice(value: str) -> str:
+    choice = value.strip().lower()
+    if choice not in ("local", "ray"):
+        raise TraitError(f'executor must be "local" or "ray", not {value!r}')
+    return choice
 
 
 # Seconds after the server starts before CV Studio opens its database in the background.
@@ -58,6 +65,22 @@ class CVStudio(ExtensionApp):
         help="Training runs that may run at once; the rest wait in `queued` (default 1).",
     ).tag(config=True)
 
+    executor = Unicode(
+        help='Where training runs: "local" (processes of this server, the default) or "ray" (a Ray '
+        "cluster, see ray_address; needs pip install jupyter-cvstudio[ray]).",
+    ).tag(config=True)
+    ray_address = Unicode(
+        help='The Ray cluster for executor "ray": "auto" (RAY_ADDRESS, else a cluster started on this '
+        'machine with `ray start`), "host:port" of its head, or "ray://head:10001" (Ray Client). Default: auto.',
+    ).tag(config=True)
+    ray_namespace = Unicode(
+        help='The Ray namespace of the runs\' actors (default "cvstudio").',
+    ).tag(config=True)
+    ray_ship_datasets = Bool(
+        help="Send every dataset to the node as an archive (cached there per dataset version), even when "
+        "the node reads the dataset at the server's path (a node that mounts other files there).",
+    ).tag(config=True)
+
     @default("data_dir")
     def _default_data_dir(self) -> str:
         return _env("data_dir") or str(Path(jupyter_data_dir()) / "cvstudio")
@@ -80,6 +103,32 @@ class CVStudio(ExtensionApp):
     def _default_max_concurrent_runs(self) -> int:
         env = _env("max_concurrent_runs")
         return int(env) if env else 1
+
+    @default("executor")
+    def _default_executor(self) -> str:
+        return _executor_choice(_env("executor") or "local")  # defaults are not cross-validated
+
+    @default("ray_address")
+    def _default_ray_address(self) -> str:
+        return _env("ray_address") or "auto"
+
+    @default("ray_namespace")
+    def _default_ray_namespace(self) -> str:
+        return _env("ray_namespace") or "cvstudio"
+
+    @default("ray_ship_datasets")
+    def _default_ray_ship_datasets(self) -> bool:
+        return (_env("ray_ship_datasets") or "").lower() in ("1", "true", "yes")
+
+    @validate("executor")
+    def _check_executor(self, proposal) -> str:
+        return _executor_choice(proposal["value"])
+
+    @validate("ray_namespace")
+    def _check_ray_namespace(self, proposal) -> str:
+        if not proposal["value"].strip():
+            raise TraitError("ray_namespace must not be empty")
+        return proposal["value"].strip()
 
     @validate("max_concurrent_runs")
     def _check_max_concurrent_runs(self, proposal) -> int:
@@ -112,6 +161,10 @@ class CVStudio(ExtensionApp):
                 max_upload_size=self.max_upload_size,
                 max_concurrent_runs=self.max_concurrent_runs,
                 log=self.log,
+                executor=self.executor,
+                ray_address=self.ray_address,
+                ray_namespace=self.ray_namespace,
+                ray_ship_datasets=self.ray_ship_datasets,
             )
             services.start()
             self.log.info("CV Studio %s: data in %s", __version__, data_dir)

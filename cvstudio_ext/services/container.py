@@ -51,11 +51,29 @@ class Services:
         max_concurrent_runs: int = 1,
         log: logging.Logger | None = None,
         place: str | None = None,
+        executor: str = "local",
+        ray_address: str = "auto",
+        ray_namespace: str = "cvstudio",
+        ray_ship_datasets: bool = False,
     ) -> Services:
         log = log or logging.getLogger("cvstudio")
         place = place or server_place(data_dir)
         for sub in DATA_SUBDIRS:
             (data_dir / sub).mkdir(parents=True, exist_ok=True)
+        runner = None  # the local process executor
+        if executor == "ray":
+            from .ray_executor import RayExecutor
+
+            runner = RayExecutor(
+                address=ray_address,
+                namespace=ray_namespace,
+                place=place,
+                runs_dir=data_dir / "runs",
+                log=log,
+                ship_datasets=ray_ship_datasets,
+            )
+        elif executor != "local":
+            raise ValueError(f'executor must be "local" or "ray", not {executor!r}')
         store = Store(db_url)
         store.migrate()
         background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cvstudio-index")
@@ -69,7 +87,7 @@ class Services:
             place=place,
         )
         weights = WeightService(store, data_dir)
-        training = TrainingService(store, data_dir, weights, log, max_concurrent_runs, place=place)
+        training = TrainingService(store, data_dir, weights, log, max_concurrent_runs, place=place, executor=runner)
         return cls(
             store=store,
             data_dir=data_dir,

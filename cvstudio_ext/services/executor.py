@@ -11,10 +11,14 @@ reach a run it did not start:
   `control.json` (files, not signals, so that any platform and any cluster can carry it);
 - `kill(launch, force)` ends the whole process tree: polite (SIGTERM) first, then
   forced (SIGKILL);
+- `sync(run_dir, launch)`, called on every tick of a live run before its events are
+  read, brings what a remote worker wrote into `run_dir` (a no-op for local workers,
+  which write there themselves);
 - `reap()`, called on every supervisor tick, collects what ended, the workers of
   deleted runs included.
 
-A cluster executor plugs in behind the same four verbs.
+A cluster executor (ray_executor.py) plugs in behind the same verbs. One that places GPUs
+itself says so with `schedules_gpus = True`: the supervisor then hands out none.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ WORKER_MODULE = "cvstudio_ext.engine.training.worker"
 class Launch:
     pid: int | None
     create_time: float | None
+    run_id: int | None = None  # what names a remote run's worker (its pid means nothing here)
 
 
 class Executor(Protocol):
@@ -48,6 +53,8 @@ class Executor(Protocol):
     def control(self, run_dir: Path, action: str) -> None: ...
 
     def kill(self, launch: Launch, *, force: bool) -> None: ...
+
+    def sync(self, run_dir: Path, launch: Launch) -> None: ...
 
     def reap(self) -> None:
         """Collect what ended (a no-op where nothing is left to collect)."""
@@ -140,6 +147,9 @@ class LocalProcessExecutor:
         for proc in tree:
             with contextlib.suppress(psutil.Error):
                 proc.send_signal(sig)
+
+    def sync(self, run_dir: Path, launch: Launch) -> None:
+        """Local workers write into run_dir themselves."""
 
     def reap(self) -> None:
         """Collect children that ended (those of deleted runs too)."""

@@ -131,7 +131,7 @@ class Supervisor:
             for run in s.scalars(select(Run).where(Run.status.in_(LIVE), at(Run.place, self.place))):
                 if self._has_final_status(self.runs_dir / str(run.id)):
                     continue  # the first tick folds its last events in, its weight included
-                if self.executor.status(Launch(run.pid, run.pid_create_time)) == "exited":
+                if self.executor.status(Launch(run.pid, run.pid_create_time, run.id)) == "exited":
                     run.status, run.error = "interrupted", "The server stopped while the run was going; resume it."
                     remove_run_temps(self.runs_dir / str(run.id))
 
@@ -214,9 +214,10 @@ class Supervisor:
         run_dir = self.runs_dir / str(run_id)
         with self.store.session() as s:
             run = s.get(Run, run_id)
-            launch = Launch(run.pid, run.pid_create_time)
+            launch = Launch(run.pid, run.pid_create_time, run.id)
         self._escalate(run_id, launch)
         exited = self.executor.status(launch) == "exited"
+        self.executor.sync(run_dir, launch)  # a remote worker's new lines and files (ray_executor.py)
         finished = self._read(run_id, run_dir)  # whatever it wrote, also just before it ended
         if finished is None and exited:
             remove_run_temps(run_dir)  # what it was writing when it died: space, never a file
@@ -323,7 +324,10 @@ class Supervisor:
                 mine = run.place in (self.place, None)
                 if not mine and not _renewed(run, fresh):
                     continue  # its server is gone: it waits for that server to come back
-                assigned = allocate(gpus_wanted(run.resources), self.gpus(), in_use)
+                if getattr(self.executor, "schedules_gpus", False):
+                    assigned = []  # the cluster places the run's GPUs (ray_executor.py)
+                else:
+                    assigned = allocate(gpus_wanted(run.resources), self.gpus(), in_use)
                 if assigned is None:
                     continue  # waits in `queued` until its GPUs are free
                 in_use.update(assigned)

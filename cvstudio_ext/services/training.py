@@ -18,7 +18,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..store import Store
 from ..store.models import Annotation, Dataset, Image, ModelVersion, Run, utcnow
 from .datasets import iso
-from .executor import Launch
+from .executor import Executor, Launch
 from .places import at, server_place, this_host
 from .recovery import Pending
 from .sharing import readable
@@ -70,13 +70,16 @@ def write_json(path: Path, data: Any) -> None:
 
 class TrainingService:
     def __init__(self, store: Store, data_dir: Path, weights: WeightService, log, max_concurrent_runs: int = 1,
-                 place: str | None = None):  # fmt: skip
+                 place: str | None = None, executor: Executor | None = None):  # fmt: skip
         self.store = store
         self.place = place or server_place(data_dir)
         self.runs_dir = data_dir / "runs"
         self.weights = weights
         self.pending = Pending(data_dir)
-        self.supervisor = Supervisor(store, self.runs_dir, self._finished, log, max_concurrent_runs, place=self.place)
+        # a cluster executor counts the cluster's GPUs, not this machine's
+        gpus = getattr(executor, "gpus", None)
+        self.supervisor = Supervisor(store, self.runs_dir, self._finished, log, max_concurrent_runs, gpus=gpus,
+                                     executor=executor, place=self.place)  # fmt: skip
 
     def counts(self) -> dict[str, int]:
         """Runs going and runs waiting on this machine, over every owner (the machine is
@@ -391,7 +394,7 @@ class TrainingService:
         executor = self.supervisor.executor
         with self.store.session() as s:
             run = self._owned(s, owner, run_id)
-            launch = Launch(run.pid, run.pid_create_time)
+            launch = Launch(run.pid, run.pid_create_time, run.id)
             live = run.status in LIVE and executor.status(launch) == "running"
         if live:
             executor.control(self.run_dir(run_id), "stop")
