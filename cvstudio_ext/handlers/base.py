@@ -27,6 +27,7 @@ from tornado import web
 
 from ..engine.storage import disk_full, is_disk_full
 from ..errors import BadRequest, Conflict, Invalid, NotFound, StudioError, Unavailable, Unsupported
+from ..store.models import MAX_ID
 from . import json_gate
 
 _ANONYMOUS_PROVIDERS = (IdentityProvider, PasswordIdentityProvider)
@@ -36,9 +37,6 @@ M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
 API = "cvstudio/api"
-# an id (or a class id) is compared with a 32-bit INTEGER column on PostgreSQL: one past
-# it is no row's, and saying so beats the database's "integer out of range"
-MAX_ID = 2**31 - 1
 MAX_OFFSET = 2**53  # offsets and sequence numbers: never compared with an id column
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

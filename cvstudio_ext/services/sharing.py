@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import Forbidden, NotFound
 from ..store import Store
-from ..store.models import Dataset, Model, Share, Weight
+from ..store.models import MAX_ID, Dataset, Model, Share, Weight
 
-MAX_ID = 2**31 - 1  # what an INTEGER id column holds on PostgreSQL; past it is no row
 EVERYONE = "*"  # the grantee of a share with every user of the database
 KINDS: dict[str, type[Dataset] | type[Model] | type[Weight]] = {"dataset": Dataset, "model": Model, "weight": Weight}
 _FIND = {"dataset": "list your datasets", "model": "list your models", "weight": "list the library"}

@@ -20,6 +20,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+# The largest id an INTEGER column holds on PostgreSQL: one past it is no row's, and
+# saying so beats the database's "integer out of range".
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
