@@ -51,14 +51,14 @@ class ShareHandler(CVStudioHandler):
             "get": Op(
                 f"Whom a {kind} is shared with, read-only: the named users and everyone (its owner only)",
                 tags=[tag],
-                errors=(404,),
+                errors=(403, 404),
             ),
             "post": Op(
                 f"Share a {kind} read-only: the fields given replace the named users or the share with "
                 "everyone; only its owner may",
                 body=ShareBody,
                 tags=[tag],
-                errors=(400, 404, 422),
+                errors=(400, 403, 404, 422),
             ),
         }
 
