@@ -34,7 +34,7 @@ from .client import Client, StudioAPIError, find_server
 from .progress import Reader, bar
 from .resources import Dataset, Model, Prediction, Run, Weight, WeightTree
 
-RESOURCE_KEYS = ("device", "gpus", "processes", "num_workers")
+RESOURCE_KEYS = ("device", "gpus", "processes", "num_workers", "cpus", "memory_gb")
 
 
 class Studio:
@@ -84,7 +84,7 @@ class Studio:
     ) -> Run:
         """Queue a run and return it at once. `model` is a torchvision model name or a
         saved graph Model; keyword arguments are the API's hyperparameters, and the
-        resources (`device`, `gpus`, `processes`, `num_workers`) may be given the same way."""
+        resources (`device`, `gpus`, `processes`, `num_workers`, `cpus`, `memory_gb`) may be given the same way."""
         resources = dict(resources or {})
         for key in RESOURCE_KEYS:
             if key in hyperparameters:

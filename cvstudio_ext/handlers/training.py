@@ -50,6 +50,12 @@ class Resources(Strict):
         None, ge=1, le=64, description="Data-parallel (DDP) processes; default one per GPU, else 1."
     )
     num_workers: int = Field(0, ge=0, le=32)
+    cpus: int | None = Field(
+        None, ge=1, le=256, description="CPUs each process reserves, default 1 + num_workers (Ray executor)."
+    )
+    memory_gb: float = Field(
+        0, ge=0, le=65536, description="Memory the run reserves, in GiB, shared by its processes (Ray executor)."
+    )
 
 
 class RunBody(Strict):

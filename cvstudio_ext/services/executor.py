@@ -15,10 +15,10 @@ reach a run it did not start:
   read, brings what a remote worker wrote into `run_dir` (a no-op for local workers,
   which write there themselves);
 - `reap()`, called on every supervisor tick, collects what ended, the workers of
-  deleted runs included.
-
-A cluster executor (ray_executor.py) plugs in behind the same verbs. One that places GPUs
-itself says so with `schedules_gpus = True`: the supervisor then hands out none.
+  deleted runs included;
+- `room()` is None for the local executor: the supervisor fits runs into this machine's
+  `max_concurrent_runs` and hands out its GPUs. A cluster executor (ray_executor.py)
+  answers with what its nodes have free instead, and places GPUs itself.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from ..engine.storage import disk_full_is_507, write_json_atomic
 
@@ -58,6 +58,13 @@ class Executor(Protocol):
 
     def reap(self) -> None:
         """Collect what ended (a no-op where nothing is left to collect)."""
+
+    def room(self) -> Room | None: ...
+
+
+class Room(Protocol):
+    def take(self, resources: dict[str, Any]) -> bool:
+        """Whether a run with these resources starts now (and what it takes is taken)."""
 
 
 def process_alive(pid: int | None, create_time: float | None) -> bool:
@@ -150,6 +157,9 @@ class LocalProcessExecutor:
 
     def sync(self, run_dir: Path, launch: Launch) -> None:
         """Local workers write into run_dir themselves."""
+
+    def room(self) -> None:
+        """This machine's slots and GPUs decide (the supervisor's)."""
 
     def reap(self) -> None:
         """Collect children that ended (those of deleted runs too)."""

@@ -12,13 +12,16 @@ slot and its GPUs (`runs.gpus`) while its server keeps renewing `heartbeat_at` o
 its worker process lives on this machine: a server killed with its workers frees them
 within LEASE_S, and a worker that outlived its server keeps its GPUs until it ends.
 Queued runs start in id order across every server of the machine: a server starts its
-own run only when no earlier run of a live server that would fit is waiting.
+own run only when no earlier run of a live server that would fit is waiting. On a
+cluster (the executor's `room()`), the nodes' free resources decide instead of the
+machine's slots and GPUs.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +44,9 @@ TERMINAL = ("completed", "stopped", "failed")
 # a run with a process: `starting` from its spawn until the worker says `running` (torch's
 # import takes seconds), `stopping` from a stop request until the worker ends
 LIVE = ("starting", "running", "stopping")
+# what a run's stream may end with: a worker's last word, or the executor's for a run
+# whose worker went with its machine (`interrupted`: resumable from its last checkpoint)
+ENDED = ("paused", "interrupted", *TERMINAL)
 # A worker asked to stop gets this long to checkpoint and end by itself; then SIGTERM
 # (it stops at its next step), and as long again before SIGKILL of its process group.
 STOP_GRACE_S = 30.0
@@ -264,9 +270,7 @@ class Supervisor:
 
     def _has_final_status(self, run_dir: Path) -> bool:
         events, _ = read_events(run_dir / "events.jsonl", 0)
-        return any(
-            e.get("type") == "status" and e.get("data", {}).get("status") in ("paused", *TERMINAL) for e in events
-        )
+        return any(e.get("type") == "status" and e.get("data", {}).get("status") in ENDED for e in events)
 
     def _read(self, run_id: int, run_dir: Path) -> str | None:
         """Fold the new lines of events.jsonl into the run and publish them; returns the
@@ -284,10 +288,10 @@ class Supervisor:
                     run.step = data.get("step", run.step)
                 if event["type"] == "status" and data.get("status") == "running" and run.status == "starting":
                     run.status = "running"
-                if event["type"] == "status" and data.get("status") in ("paused", *TERMINAL):
+                if event["type"] == "status" and data.get("status") in ENDED:
                     finished = data["status"]
                     run.finished_at, run.error = utcnow(), data.get("error")
-                    if finished in ("paused", "failed"):
+                    if finished in ("paused", "interrupted", "failed"):
                         run.status = finished  # completed/stopped wait for their weight (see _follow)
                 elif event["type"] == "checkpoint" and data.get("kind") == "best":
                     metrics = data.get("metrics") or {}
@@ -313,10 +317,11 @@ class Supervisor:
         with self.store.session() as s:  # most ticks find no queue: no write lock for them
             if not s.scalar(select(exists().where(Run.status == "queued", on_host))):
                 return
+        room = self.executor.room()  # a cluster's free resources; None: this machine's slots and GPUs
         with self.store.session.begin() as s:
             fresh = utcnow() - timedelta(seconds=self.lease_s)
             holding = [r for r in s.scalars(select(Run).where(Run.status.in_(LIVE), on_host)) if self._holds(r, fresh)]
-            slots = self.max_concurrent_runs - len(holding)
+            slots = self.max_concurrent_runs - len(holding) if room is None else math.inf
             in_use = {g for run in holding for g in self._gpus_of(run)}
             for run in s.scalars(select(Run).where(Run.status == "queued", on_host).order_by(Run.id)):
                 if slots <= 0:
@@ -324,12 +329,12 @@ class Supervisor:
                 mine = run.place in (self.place, None)
                 if not mine and not _renewed(run, fresh):
                     continue  # its server is gone: it waits for that server to come back
-                if getattr(self.executor, "schedules_gpus", False):
-                    assigned = []  # the cluster places the run's GPUs (ray_executor.py)
+                if room is not None:
+                    assigned = [] if room.take(run.resources) else None  # the cluster places its GPUs
                 else:
                     assigned = allocate(gpus_wanted(run.resources), self.gpus(), in_use)
                 if assigned is None:
-                    continue  # waits in `queued` until its GPUs are free
+                    continue  # waits in `queued` until its GPUs (or the cluster's room) are free
                 in_use.update(assigned)
                 slots -= 1
                 if mine:

@@ -8,9 +8,11 @@ resumed worker in the same run directory does not pause again on the old request
 - pause: full checkpoint to checkpoints/last.pt, status "paused", exit 0.
 - stop: full checkpoint to checkpoints/last.pt, status "stopped", exit 0.
 - checkpoint: full checkpoint to checkpoints/manual-<step>.pt, training goes on.
-SIGTERM (and SIGINT) act as "stop" at the next step boundary, and so does the end of
-torch.distributed.run above a data-parallel worker (its workers live in sessions of
-their own and would otherwise go on as orphans).
+SIGTERM (and SIGINT) act as "stop" at the next step boundary, and so does the end of the
+process above a worker that must not outlive it: torch.distributed.run above a
+data-parallel worker, a Ray actor (`CVSTUDIO_END_WITH_PARENT`) above a worker on a
+cluster node. Their workers live in sessions of their own and would otherwise go on as
+orphans, training for nobody.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ class Control:
         except (OSError, ValueError, AttributeError):
             pass
         self._mtime: float | None = None
-        self._parent = os.getppid() if os.environ.get("TORCHELASTIC_RUN_ID") else None
+        watched = os.environ.get("TORCHELASTIC_RUN_ID") or os.environ.get("CVSTUDIO_END_WITH_PARENT")
+        self._parent = os.getppid() if watched else None
 
     def install_signal_handlers(self) -> None:
         def handler(signum: int, frame: Any) -> None:

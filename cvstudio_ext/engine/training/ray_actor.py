@@ -1,9 +1,11 @@
 """The node side of the Ray executor (services/ray_executor.py): one actor per run.
 
-The actor lives on the node Ray picked for the run and owns a run folder there (no
+The actor lives on the node Ray picked for the run (for a data-parallel run, one actor
+per rank, each in a bundle of the run's placement group) and owns a run folder there (no
 filesystem is assumed to be shared with the server). It receives the run's inputs (the
 spec, a checkpoint to resume from, pretrained weights, the dataset when the node cannot
-read it), starts the ordinary worker module in that folder, and answers the server's
+read it), starts the ordinary worker module in that folder (which ends itself, at its next step,
+should the actor die under it), and answers the server's
 polls: new bytes of `events.jsonl`, `train.log` and `worker.out` from given offsets, and
 the checkpoints and evaluation it wrote, fetched in chunks.
 
@@ -109,27 +111,31 @@ class RunActor:
         return str(folder)
 
     # ---- the worker ------------------------------------------------------------------
-    def start(self, spec: dict[str, Any], processes: int, notes: list[str]) -> int:
-        """Write spec.json, say where the run is in its own log, start the worker."""
+    def free_port(self) -> int:
+        """A port free on this node now: rank 0's, for the other ranks' rendezvous."""
+        import ray
+
+        with socket.socket() as sock:
+            sock.bind((ray.util.get_node_ip_address(), 0))
+            return sock.getsockname()[1]
+
+    def start(self, spec: dict[str, Any], env: dict[str, str], notes: list[str]) -> int:
+        """Write spec.json, say where the run is in its own log (rank 0), start the worker
+        with its place in the run (`env`: RANK, WORLD_SIZE, MASTER_ADDR... for a
+        data-parallel run, whose ranks are actors of their own)."""
         from ..storage import write_json_atomic
         from .events import EventWriter
 
         write_json_atomic(self.folder / "spec.json", spec)
-        events = EventWriter(self.folder)
-        for note in notes:
-            events.log(note)
-        events.close()
-        if processes <= 1:
-            command = [sys.executable, "-m", WORKER_MODULE, str(self.folder)]
-        else:
-            command = [
-                sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}",
-                "--max-restarts=0", "-m", WORKER_MODULE, str(self.folder),
-            ]  # fmt: skip
-        env = dict(os.environ, NO_ALBUMENTATIONS_UPDATE="1", PYTHONUNBUFFERED="1")
+        if notes:
+            events = EventWriter(self.folder)
+            for note in notes:
+                events.log(note)
+            events.close()
+        env = dict(os.environ, NO_ALBUMENTATIONS_UPDATE="1", PYTHONUNBUFFERED="1", CVSTUDIO_END_WITH_PARENT="1", **env)
         with self._lock, open(self.folder / "worker.out", "ab") as out:
             self.proc = subprocess.Popen(
-                command,
+                [sys.executable, "-m", WORKER_MODULE, str(self.folder)],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -187,8 +193,7 @@ class RunActor:
         write_json_atomic(self.folder / "control.json", {"action": action, "nonce": uuid.uuid4().hex})
 
     def kill(self, force: bool) -> None:
-        """The worker and everything under it (torch.distributed.run's workers have
-        sessions of their own, so a process-group signal would miss them)."""
+        """The worker and anything it started."""
         import psutil
 
         if not self.alive():

@@ -14,7 +14,7 @@ Schema (JSON object)::
       "resume_from": checkpoint path | null,     # a checkpoint this worker wrote (last.pt, ...)
       "hyperparameters": {see DEFAULTS below},
       "augmentation": [{"type": "HorizontalFlip", "p": 0.5}, ...],   # engine.datasets.augment
-      "resources": {"device": "auto" | "cpu" | "cuda", "num_workers": int, "gpus"?, "processes"?},
+      "resources": {"device": "auto" | "cpu" | "cuda", "num_workers": int, "gpus"?, "processes"?, "cpus"?, "memory_gb"?},
                                                  # processes > 1: the server starts this worker
                                                  # under torch.distributed.run (distributed.py)
       "data": {
