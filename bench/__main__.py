@@ -1,8 +1,9 @@
 """`make bench`: every benchmark, each against a baseline measured in the same run.
 
 Options: `--small` runs at a tenth of the sizes (a quick check, not the README figures);
-`--only datasets|postgres|graphs|layout|inference|training|pipeline|widgets|lab|start|load` picks one
-group. Results go to bench/results/latest.json.
+`--only datasets|postgres|graphs|layout|inference|training|ray|pipeline|widgets|lab|start|load` picks
+one group (`ray`: the Ray executor against the local one, on a Ray cluster it starts on
+127.0.0.1; needs the `ray` extra). Results go to bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .lab import bench_lab
 from .load import bench_load
 from .pipeline import bench_pipeline
 from .postgres import bench_postgres
+from .ray_executor import bench_ray
 from .training import bench_training
 from .widgets import bench_widgets
 
@@ -34,6 +36,7 @@ GROUPS = (
     "layout",
     "inference",
     "training",
+    "ray",
     "pipeline",
     "widgets",
     "lab",
@@ -69,6 +72,9 @@ def main() -> None:
     if args.only in (None, "training"):
         print("training", flush=True)
         results += bench_training(work)
+    if args.only in (None, "ray"):
+        print("Ray executor", flush=True)
+        results += bench_ray(work)
     if args.only in (None, "pipeline"):
         print("data pipeline", flush=True)
         results += bench_pipeline(work)

@@ -14,6 +14,7 @@ from .datasets import DatasetService
 from .inference import InferenceService
 from .models import ModelService
 from .places import server_place
+from .ray_nodes import RayNodes
 from .recovery import hold_data_dir, recover
 from .sharing import SharingService
 from .system import SystemService
@@ -98,7 +99,12 @@ class Services:
             sharing=SharingService(store),
             inference=InferenceService(store, weights, datasets),
             training=training,
-            system=SystemService(data_dir, training.counts, max_upload_size),
+            system=SystemService(
+                data_dir,
+                training.counts,
+                max_upload_size,
+                cluster=RayNodes(runner.ray, ray_address or "auto") if executor == "ray" else None,
+            ),
             background=background,
             max_upload_size=max_upload_size,
             log=log,

@@ -34,16 +34,26 @@ def gpu_count() -> int:
 
 
 class SystemService:
-    def __init__(self, data_dir: Path, run_counts: Callable[[], dict[str, int]], max_upload_size: int = 0):
+    def __init__(
+        self,
+        data_dir: Path,
+        run_counts: Callable[[], dict[str, int]],
+        max_upload_size: int = 0,
+        cluster: Callable[[], dict[str, Any]] | None = None,
+    ):
         self.data_dir = data_dir
         self.run_counts = run_counts
         self.max_upload_size = max_upload_size
+        self.cluster = cluster  # the executor's cluster and its nodes (ray_nodes.RayNodes); None: local processes
 
     def snapshot(self) -> dict[str, Any]:
-        """CPU, memory, the data directory's disk, GPUs, and how many runs run or wait."""
+        """CPU, memory, the data directory's disk, GPUs, how many runs run or wait, and
+        the cluster's nodes when runs go to one (`cluster` is None for local processes)."""
         from ..engine.system import snapshot
 
-        return snapshot(runs=self.run_counts(), disk_path=str(self.data_dir))
+        snap = snapshot(runs=self.run_counts(), disk_path=str(self.data_dir))
+        snap["cluster"] = self.cluster() if self.cluster is not None else None
+        return snap
 
     def health(self) -> dict[str, Any]:
         gpus = gpu_count()

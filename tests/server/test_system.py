@@ -8,7 +8,7 @@ import json
 import pytest
 from tornado.httpclient import HTTPClientError
 
-KEYS = {"cpu", "memory", "disk", "gpus", "runs"}
+KEYS = {"cpu", "memory", "disk", "gpus", "runs", "cluster"}
 
 
 async def test_snapshot(api):
@@ -20,13 +20,14 @@ async def test_snapshot(api):
     assert (
         snap["disk"]["total"] > 0 and snap["gpus"] == [] and snap["runs"] == {"running": 0, "queued": 0}
     )  # no runs yet
+    assert snap["cluster"] is None  # local processes: no cluster (tests/ray/test_ray_system.py has one)
 
 
 async def test_sockets_share_one_sampler(jp_ws_fetch, jp_serverapp):
     sockets = [await jp_ws_fetch("cvstudio", "api", "ws", "system", params={"interval": "0.25"}) for _ in range(3)]
     received = [[json.loads(await ws.read_message()) for _ in range(3)] for ws in sockets]
     for messages in received:
-        assert all(m["type"] == "system" and set(m["data"]) == KEYS for m in messages)
+        assert all(m["type"] == "system" and set(m["data"]) == KEYS and m["data"]["cluster"] is None for m in messages)
     sampler = jp_serverapp.web_app.settings["cvstudio_sampler"]
     # nine messages went out; one sampler took far fewer samples than that
     assert 3 <= sampler.samples < 9
