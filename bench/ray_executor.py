@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .server import Server
-from .training import BATCH, SIZE, _images
+from .training import BATCH, SIZE, _images, register, run_body
 
 EPOCHS = 6  # epoch 1 warms up; epochs 2 to 6 (about 25 s on 2 cores) are the steady state
 CPUS = 2  # the cluster's one node, and what the run holds there
@@ -42,25 +42,8 @@ def _start_cluster():
 def _run(server: Server, folder: Path) -> dict:
     """Register the dataset, submit the run, and follow it: (submit to first step, steps/s)."""
     with server.connection() as c:
-        _, ds = c.json("POST", "/cvstudio/api/datasets", {"name": "train", "path": folder.name})
-        while ds["status"] == "indexing":
-            time.sleep(0.05)
-            _, ds = c.json("GET", f"/cvstudio/api/datasets/{ds['id']}")
-        body = {
-            "name": "bench-ray",
-            "dataset_id": ds["id"],
-            "model": {"source": "torchvision", "name": "resnet18"},
-            "hyperparameters": {
-                "epochs": EPOCHS,
-                "batch_size": BATCH,
-                "lr": 0.01,
-                "image_size": SIZE,
-                "val_fraction": 0.0,
-                "log_interval": 1,
-                "scheduler": "none",
-            },  # fmt: skip
-            "resources": {"device": "cpu", "cpus": CPUS},  # the local executor ignores cpus
-        }
+        # the Ray run holds the node's CPUs (`cpus`), as a local run uses the machine's; local ignores it
+        body = run_body(register(c, folder), "bench-ray", epochs=EPOCHS, resources={"device": "cpu", "cpus": CPUS})
         posted = time.time()
         status, run = c.json("POST", "/cvstudio/api/training", body)
         assert status == 201, run

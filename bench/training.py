@@ -97,30 +97,40 @@ async def _last_event_lags(server: Server, run_id: int, count: int) -> list[floa
     return list(await asyncio.gather(*(follow(ws) for ws in sockets)))
 
 
+def register(c, folder: Path) -> int:
+    """The bench's image folder as a dataset, once indexed: its id."""
+    _, ds = c.json("POST", "/cvstudio/api/datasets", {"name": "train", "path": folder.name})
+    while ds["status"] == "indexing":
+        time.sleep(0.05)
+        _, ds = c.json("GET", f"/cvstudio/api/datasets/{ds['id']}")
+    return ds["id"]
+
+
+def run_body(dataset_id: int, name: str, *, epochs: int, resources: dict) -> dict:
+    """The training benches' run: resnet18 at SIZE px, batch BATCH, a metric every step."""
+    return {
+        "name": name,
+        "dataset_id": dataset_id,
+        "model": {"source": "torchvision", "name": "resnet18"},
+        "hyperparameters": {
+            "epochs": epochs,
+            "batch_size": BATCH,
+            "lr": 0.01,
+            "image_size": SIZE,
+            "val_fraction": 0.0,
+            "log_interval": 1,
+            "scheduler": "none",
+        },  # fmt: skip
+        "resources": resources,
+    }
+
+
 def bench_training(work: Path) -> list[dict]:
     root = work / "root"
     folder = _images(root)
     results = []
     with Server(root, work / f"train-data-{time.time_ns()}") as server, server.connection() as c:
-        status, ds = c.json("POST", "/cvstudio/api/datasets", {"name": "train", "path": folder.name})
-        while ds["status"] == "indexing":
-            time.sleep(0.05)
-            _, ds = c.json("GET", f"/cvstudio/api/datasets/{ds['id']}")
-        body = {
-            "name": "bench",
-            "dataset_id": ds["id"],
-            "model": {"source": "torchvision", "name": "resnet18"},
-            "hyperparameters": {
-                "epochs": 2,
-                "batch_size": BATCH,
-                "lr": 0.01,
-                "image_size": SIZE,
-                "val_fraction": 0.0,
-                "log_interval": 1,
-                "scheduler": "none",
-            },  # fmt: skip
-            "resources": {"device": "cpu", "num_workers": 0},
-        }
+        body = run_body(register(c, folder), "bench", epochs=2, resources={"device": "cpu", "num_workers": 0})
         status, run = c.json("POST", "/cvstudio/api/training", body)
         assert status == 201, run
         while run["status"] not in ("completed", "failed"):
