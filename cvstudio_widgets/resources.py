@@ -169,6 +169,34 @@ class Dataset(Shareable):
             raise StudioAPIError(422, "dataset_error", self.info.get("error") or "Indexing failed")
         return self
 
+    @property
+    def version(self) -> int:
+        return int(self.info.get("version") or 1)
+
+    def versions(self) -> list[Dataset]:
+        """Every version of this dataset's name, oldest first."""
+        return [Dataset(self.studio, i) for i in self.studio.client.get(f"datasets/{self.id}/versions")["items"]]
+
+    def split(self, fractions: dict[str, float], *, seed: int = 0, keep: list[str] | None = None,
+              stratify: bool = True, progress: bool = True) -> Dataset:  # fmt: skip
+        """A new version split again by `fractions` (e.g. {"train": 0.8, "val": 0.2}),
+        stratified by class and seeded; the images of the splits in `keep` stay put."""
+        body = {"fractions": fractions, "seed": seed, "keep": list(keep or []), "stratify": stratify}
+        return run_dataset_job(self.studio, f"datasets/{self.id}/split", body, f"Splitting {self.name}", progress)
+
+    def filter(self, *, splits: list[str] | None = None, classes: list[str] | None = None,
+               defects: list[str] | None = None, progress: bool = True) -> Dataset:  # fmt: skip
+        """A new version with the images of these splits, classes and defects."""
+        body = {k: v for k, v in (("splits", splits), ("classes", classes), ("defects", defects)) if v is not None}
+        return run_dataset_job(self.studio, f"datasets/{self.id}/filter", body, f"Filtering {self.name}", progress)
+
+    def fix(self, *steps: str | dict[str, Any], progress: bool = True) -> Dataset:
+        """A new version with defects fixed, step by step: "clip_boxes", "drop_zero_area",
+        "dedupe", "drop_unknown", {"op": "drop_images", "defects": [...]},
+        {"op": "remap_classes", "mapping": {...}}."""
+        body = {"steps": [{"op": step} if isinstance(step, str) else step for step in steps]}
+        return run_dataset_job(self.studio, f"datasets/{self.id}/fix", body, f"Fixing {self.name}", progress)
+
     def images(self, **filters: Any) -> dict[str, Any]:
         """A page of images: split, class_id, has_issues, issue, offset, limit."""
         return self.studio.client.get(f"datasets/{self.id}/images", **filters)
@@ -187,9 +215,10 @@ class Dataset(Shareable):
     def _repr_html_(self) -> str:
         i = self.info
         return _table(
-            f"Dataset {i['id']}: {i['name']}{self._by()}",
+            f"Dataset {i['id']}: {versioned(i)}{self._by()}",
             {
                 "format / task": f"{i.get('format')} / {i.get('task')}",
+                "made by": " then ".join(step.get("op", "?") for step in i.get("lineage") or []) or "registration",
                 "status": i.get("status"),
                 "images": i.get("num_images"),
                 "annotations": i.get("num_annotations"),
@@ -198,6 +227,26 @@ class Dataset(Shareable):
                 "path": i.get("path"),
             },
         )
+
+
+def versioned(info: dict[str, Any]) -> str:
+    """ "pets" for version 1 (what registration made), "pets v3" after."""
+    version = info.get("version") or 1
+    return f"{info.get('name', '')} v{version}" if version > 1 else info.get("name", "")
+
+
+def run_dataset_job(studio: Studio, path: str, body: dict[str, Any], what: str, progress: bool) -> Dataset:
+    """Start a dataset operation and wait for its job with a progress bar; its result."""
+    job = studio.client.post(path, body)
+    with bar(100, what, unit="%", enabled=progress) as pb:
+        while job["status"] == "running":
+            time.sleep(0.2)
+            job = studio.client.get(f"datasets/jobs/{job['job_id']}")
+            pb.update(round(100 * job["progress"]) - pb.n)
+        pb.update(100 - pb.n)
+    if job["status"] != "completed":
+        raise StudioAPIError(422, "dataset_job_failed", job.get("error") or f"{what} failed")
+    return Dataset(studio, studio.client.get(f"datasets/{job['result']['dataset_id']}"))
 
 
 class Model(Shareable):

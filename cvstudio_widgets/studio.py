@@ -32,7 +32,7 @@ from typing import Any
 
 from .client import Client, StudioAPIError, find_server
 from .progress import Reader, bar
-from .resources import Dataset, Model, Prediction, Run, Weight, WeightTree
+from .resources import Dataset, Model, Prediction, Run, Weight, WeightTree, run_dataset_job
 
 RESOURCE_KEYS = ("device", "gpus", "processes", "num_workers", "cpus", "memory_gb")
 
@@ -243,10 +243,24 @@ class Datasets(Collection):
             # a notebook run again: the same name for the same folder is that dataset
             if exc.code != "name_taken":
                 raise
-            ds = self.get(body["name"])
+            ds = self.get(body["name"]).versions()[0]  # what registration made: version 1
             if Path(ds.info["path"]).resolve() != Path(where).resolve():
                 raise
         return ds.wait(progress=progress) if wait else ds
+
+    def merge(self, name: str, datasets: list[Dataset | int], *, classes: list[str] | None = None,
+              mapping: list[dict[str, str | None]] | None = None, progress: bool = True) -> Dataset:  # fmt: skip
+        """A new dataset from datasets of one task: classes by name, or `classes` with a
+        `mapping` per dataset (its names to those; None drops)."""
+        body: dict[str, Any] = {
+            "name": name,
+            "datasets": [d.id if isinstance(d, Dataset) else int(d) for d in datasets],
+        }
+        if classes is not None:
+            body["classes"] = classes
+        if mapping is not None:
+            body["mapping"] = mapping
+        return run_dataset_job(self.studio, "datasets/merge", body, f"Merging into {name}", progress)
 
     def recognize(self, path: str | os.PathLike[str]) -> dict[str, Any]:
         local = Path(path).expanduser()

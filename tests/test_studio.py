@@ -302,3 +302,26 @@ def test_a_notebook_can_run_again(studio, squares, server):
                                   for n in SMALL["nodes"]]}  # fmt: skip
     again = studio.models.create("rerun", changed)
     assert again.id == first.id and again.info["version"] == first.info["version"] + 1 and again.graph == changed
+
+
+def test_versions_from_a_notebook(studio, server):
+    """split, filter, fix, merge and versions, each waiting for its job; a notebook run
+    again gets version 1 back from register."""
+    import shutil
+
+    root = server[1] / "root"
+    shutil.copytree(root / "squares", root / "pets")
+    pets = studio.datasets.register(root / "pets", progress=False)
+    v2 = pets.split({"train": 0.5, "val": 0.5}, seed=2, progress=False)
+    assert (v2.version, v2.info["parent_id"], v2.info["splits"]) == (2, pets.id, {"train": 24, "val": 24})
+    reds = v2.filter(classes=["red"], progress=False)
+    assert (reds.version, reds.info["num_images"]) == (3, 24) and "split then filter" in reds._repr_html_()
+    assert "DatasetPreview(pets v3: 24 images" in repr(reds.preview())
+    fixed = reds.fix("dedupe", "clip_boxes", progress=False)
+    assert fixed.version == 4 and [v.version for v in fixed.versions()] == [1, 2, 3, 4]
+    assert studio.datasets.register(root / "pets", progress=False) == pets
+    both = studio.datasets.merge("both", [pets, studio.datasets.get("squares").versions()[0]], progress=False)
+    assert (both.version, both.classes, both.info["num_images"]) == (1, ["blue", "red"], 96)
+    with pytest.raises(StudioAPIError) as err:
+        pets.filter(classes=["green"], progress=False)
+    assert err.value.status == 422 and "no class 'green'" in err.value.message

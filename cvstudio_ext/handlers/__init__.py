@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from . import datasets, identity, inference, models, openapi, system, training, weights
+from . import dataset_versions, datasets, identity, inference, models, openapi, system, training, weights
 from .base import API, NotFoundHandler
 
 
 def routes() -> list[tuple[str, type]]:
     return [
         *identity.ROUTES,
+        *dataset_versions.ROUTES,
         *datasets.ROUTES,
         *models.ROUTES,
         *weights.ROUTES,

@@ -10,8 +10,11 @@ from typing import IO
 
 from ..store import Store
 from .config import ConfigService
+from .dataset_export import DatasetExports
+from .dataset_versions import DatasetVersions
 from .datasets import DatasetService
 from .inference import InferenceService
+from .jobs import Jobs
 from .models import ModelService
 from .places import server_place
 from .ray_nodes import RayNodes
@@ -30,6 +33,8 @@ class Services:
     data_dir: Path
     config: ConfigService
     datasets: DatasetService
+    versions: DatasetVersions
+    exports: DatasetExports
     models: ModelService
     weights: WeightService
     sharing: SharingService
@@ -78,6 +83,7 @@ class Services:
         store = Store(db_url)
         store.migrate()
         background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cvstudio-index")
+        jobs = Jobs(background, log)
         datasets = DatasetService(
             store,
             data_dir=data_dir,
@@ -87,6 +93,7 @@ class Services:
             log=log,
             place=place,
         )
+        versions = DatasetVersions(store, datasets, jobs)
         weights = WeightService(store, data_dir)
         training = TrainingService(store, data_dir, weights, log, max_concurrent_runs, place=place, executor=runner)
         return cls(
@@ -94,6 +101,8 @@ class Services:
             data_dir=data_dir,
             config=ConfigService(store),
             datasets=datasets,
+            versions=versions,
+            exports=DatasetExports(store, datasets, versions, jobs, data_dir),
             models=ModelService(store),
             weights=weights,
             sharing=SharingService(store),

@@ -44,6 +44,9 @@ def dataset_dict(row: Dataset, progress: float | None = None, *, shared: bool = 
     return {
         "id": row.id,
         "name": row.name,
+        "version": row.version or 1,
+        "parent_id": row.parent_id,
+        "lineage": row.lineage or [],
         "owner": row.owner,
         "shared": shared,
         "format": row.format,
@@ -428,6 +431,7 @@ class DatasetService:
             return {"items": items, "total": total}
 
     def rename(self, owner: str, dataset_id: int, name: str) -> dict[str, Any]:
+        """A name belongs to all versions of a dataset: they are renamed together."""
         with self.store.session.begin() as s:
             row = owned(s, "dataset", dataset_id, owner)
             if name != row.name:
@@ -436,7 +440,10 @@ class DatasetService:
                         f"You already have a dataset named {name!r}; pick another name.",
                         code="name_taken",
                     )
-                row.name = name
+                origin = row.origin_id or row.id
+                family = select(Dataset).where(or_(Dataset.id == origin, Dataset.origin_id == origin))
+                for version in s.scalars(family.where(Dataset.owner == owner, Dataset.name == row.name)):
+                    version.name = name
             s.flush()
             return dataset_dict(row)
 
@@ -450,7 +457,9 @@ class DatasetService:
                 path, managed = Path(row.path), row.managed
                 notes.enter_context(self.pending.around("thumbnails", str(dataset_id)))
                 top = None
-                if delete_files and managed and path.is_relative_to(uploads):
+                # other versions point at the same files: they stay while any does
+                others = select(Dataset.id).where(Dataset.path == str(path), Dataset.id != dataset_id)
+                if delete_files and managed and path.is_relative_to(uploads) and not s.scalar(others.limit(1)):
                     top = uploads / path.relative_to(uploads).parts[0]
                     notes.enter_context(self.pending.around("datasets", top.name))
                 delete_index_rows(s, dataset_id)

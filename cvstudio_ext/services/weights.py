@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select, update
 
 from ..errors import Invalid, NotFound
 from ..store import Store
-from ..store.models import Model, Weight
+from ..store.models import Dataset, Model, Run, Weight
 from .datasets import iso, like_pattern
 from .recovery import Pending
 from .sharing import forget, owned, readable, visible
@@ -42,6 +42,20 @@ def weight_dict(w: Weight, *, shared: bool = False) -> dict[str, Any]:
         "tags": w.tags,
         "created_at": iso(w.created_at),
     }
+
+
+def trained_on(s, w: Weight) -> dict[str, Any] | None:
+    """The run that made a weight and the dataset version it saw, with the operations
+    that made that version; None for an imported weight."""
+    run = s.get(Run, w.run_id) if w.run_id is not None else None
+    if run is None:
+        return None
+    ds = s.get(Dataset, run.dataset_id)
+    if ds is None:
+        dataset = {"id": run.dataset_id, "deleted": True}
+    else:
+        dataset = {"id": ds.id, "name": ds.name, "version": ds.version, "lineage": ds.lineage or []}
+    return {"run": {"id": run.id, "name": run.name}, "dataset": dataset}
 
 
 def file_digest(path: Path) -> str:
@@ -151,9 +165,11 @@ class WeightService:
                 raise
 
     def get(self, user: str, weight_id: int) -> dict[str, Any]:
+        """A weight, with what it was trained on (`trained_on`, on this page only: it
+        reads two more rows)."""
         with self.store.session() as s:
             w = readable(s, "weight", weight_id, user)
-            return weight_dict(w, shared=w.owner != user)
+            return {**weight_dict(w, shared=w.owner != user), "trained_on": trained_on(s, w)}
 
     def record(self, user: str, weight_id: int) -> Weight:
         """The row of a weight `user` may use (predict with, fine-tune from)."""

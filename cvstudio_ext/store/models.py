@@ -47,11 +47,19 @@ class UTCDateTime(TypeDecorator):
 
 class Dataset(Base):
     __tablename__ = "datasets"
-    __table_args__ = (UniqueConstraint("owner", "name", name="uq_datasets_owner_name"),)
+    __table_args__ = (UniqueConstraint("owner", "name", "version", name="uq_datasets_owner_name_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner: Mapped[str] = mapped_column(String(255), index=True)
     name: Mapped[str] = mapped_column(String(255))
+    # versions: an operation's result is a row of its own (its own index, the same image
+    # files), `version` 2, 3, ... of the name, `parent_id` the version it was made from,
+    # `origin_id` version 1 (NULL on version 1 itself), `lineage` the operations from
+    # version 1 to this one: [{"op", "params", "parent_id", "parent_version"}]
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    parent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    origin_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    lineage: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     format: Mapped[str] = mapped_column(String(32))
     task: Mapped[str] = mapped_column(String(32))
     path: Mapped[str] = mapped_column(Text)

@@ -16,6 +16,7 @@ import anywidget
 import traitlets as t
 
 from ..client import StudioAPIError
+from ..resources import versioned
 from .snapshot import Snapshot, image
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ class DatasetPreview(Snapshot, anywidget.AnyWidget):
     def __init__(self, dataset: Dataset, **filters: Any) -> None:
         info = dataset.refresh().info
         super().__init__(
-            title=f"{info['name']}: {info.get('num_images', 0)} images",
+            title=f"{versioned(info)}: {info.get('num_images', 0)} images",
             classes=list(info.get("classes") or []),
             splits=sorted((info.get("splits") or {}).keys()),
             seed=filters.pop("seed", random.randrange(100_000)),

@@ -12,7 +12,7 @@ import { Section } from "../section";
 import { share, sharedTag } from "../share";
 import { Studio } from "../studio";
 import { ZIP_TYPES, freeName, register } from "./actions";
-import { Dataset, isUploadRequest, message, summary } from "./types";
+import { Dataset, isUploadRequest, message, summary, versioned } from "./types";
 
 export class DatasetsSection extends Section {
   private readonly list = h("ul", { className: "cvs-list cvs-ds-list", "aria-label": "Datasets" });
@@ -131,7 +131,7 @@ export class DatasetsSection extends Section {
     const li = listRow(
       "dataset",
       d.id,
-      h("span", { className: "cvs-row-title", title: `${d.name}\n${d.path}` }, d.name),
+      h("span", { className: "cvs-row-title", title: `${versioned(d)}\n${d.path}` }, versioned(d)),
       ...(tag ? [tag] : []),
       pill(d.status),
       h("span", { className: `cvs-row-sub${d.status === "error" ? " cvs-error" : ""}`, title: summary(d) }, summary(d)),

@@ -11,7 +11,7 @@ import { Studio } from "../studio";
 import { AugmentPanel } from "./augment";
 import { ImageBrowser, Viewer } from "./images";
 import { StatsView } from "./stats";
-import { Dataset, Issue, Stats, kindLabel, message, num, plural } from "./types";
+import { Dataset, Issue, Stats, kindLabel, message, num, plural, versioned } from "./types";
 
 const NEW_RUN = "cvstudio:new-run";
 /** issues listed in the defects panel; the counts above it cover them all */
@@ -97,7 +97,7 @@ export class DatasetTab extends Widget {
       return;
     }
     if (ticket !== this.ticket) return;
-    this.title.label = withOwner(d.name, d);
+    this.title.label = withOwner(versioned(d), d);
     this.title.caption = `${d.name}: ${d.format} ${d.task}, ${plural(d.num_images, "image")}\n${d.path}`;
     this.renderHead(d);
     if (d.status === "indexing") {
@@ -122,6 +122,8 @@ export class DatasetTab extends Widget {
     const facts: [string, string][] = [
       ["format", d.format],
       ["task", d.task],
+      ["version", String(d.version ?? 1)],
+      ...((d.lineage ?? []).length ? [["made by", (d.lineage ?? []).map((step) => step.op).join(" then ")] as [string, string]] : []),
       ["images", num(d.num_images)],
       [d.task === "classification" ? "labels" : "boxes", num(d.num_annotations)],
       ["classes", num(d.classes.length)],
@@ -139,7 +141,7 @@ export class DatasetTab extends Widget {
       h(
         "div",
         { className: "cvs-ds-title" },
-        h("h2", {}, d.name),
+        h("h2", {}, versioned(d)),
         sharedTag(d),
         pill(d.status),
         h("span", { className: "cvs-ds-spacer" }),

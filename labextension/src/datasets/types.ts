@@ -6,6 +6,10 @@ import { Box } from "../draw/boxes";
 export interface Dataset {
   id: number;
   name: string;
+  /** 1 for what registration made; each split, filter, fix makes the next */
+  version?: number;
+  parent_id?: number | null;
+  lineage?: { op: string; params?: Record<string, unknown> }[];
   owner: string;
   /** another user's, shared with this one read-only */
   shared?: boolean;
@@ -116,4 +120,9 @@ export interface UploadRequest {
 
 export function isUploadRequest(detail: unknown): detail is UploadRequest {
   return typeof detail === "object" && detail !== null && (detail as UploadRequest).upload instanceof File;
+}
+
+/** "pets" for version 1, "pets v3" after */
+export function versioned(d: Dataset): string {
+  return (d.version ?? 1) > 1 ? `${d.name} v${d.version}` : d.name;
 }

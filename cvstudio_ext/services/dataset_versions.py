@@ -1,0 +1,255 @@
+"""Dataset versions: split, filter, fix and merge make a new version in the background.
+
+A version is a dataset row of its own, with its own index (images, boxes, defects,
+stats) pointing at the same image files: the user's folder is never written. Its
+`version` counts up within the name, `parent_id` is the version it was made from and
+`lineage` lists every operation from version 1 (a merge starts a new name at 1, its
+lineage naming the versions it merged).
+
+An operation is checked before it is accepted (4xx at once, nothing started), runs as a
+job (`GET datasets/jobs/{id}`: status, progress, report, result), and writes the new
+version, row and index, in one transaction at its end: a failure or a server stopped
+midway leaves nothing. Jobs live in the server's memory; their results are rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from ..engine.datasets import operations as ops
+from ..engine.datasets.records import ParsedDataset
+from ..errors import Conflict, Invalid
+from ..store import Store
+from ..store.models import Annotation, Dataset, DatasetIssue, Image
+from .datasets import ANNOTATION_COLUMNS, DatasetService, annotation_rows, bulk_insert, dataset_dict
+from .jobs import Job, Jobs
+from .sharing import owned, readable, visible
+
+
+def family(row: Dataset) -> int:
+    """The id of a version's version 1 (what all versions of one name share)."""
+    return row.origin_id or row.id
+
+
+class DatasetVersions:
+    def __init__(self, store: Store, datasets: DatasetService, jobs: Jobs):
+        self.store = store
+        self.datasets = datasets
+        self.jobs = jobs
+
+    # ---- reading -------------------------------------------------------------------
+    def versions(self, user: str, dataset_id: int) -> dict[str, Any]:
+        """Every version of the dataset's name that the user sees, oldest first."""
+        with self.store.session() as s:
+            row = readable(s, "dataset", dataset_id, user)
+            origin = family(row)
+            query = select(Dataset).where(
+                or_(Dataset.id == origin, Dataset.origin_id == origin), visible("dataset", user)
+            )
+            items = [dataset_dict(r, shared=r.owner != user) for r in s.scalars(query.order_by(Dataset.version))]
+            return {"items": items}
+
+    def job(self, owner: str, job_id: str) -> dict[str, Any]:
+        return self.jobs.get(owner, job_id).as_dict()
+
+    # ---- operations ----------------------------------------------------------------
+    def split(self, owner: str, dataset_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        def check(row: Dataset) -> None:
+            ops.check_fractions(params["fractions"])
+            ops.check_split_names(params.get("keep") or [])
+
+        return self._derive(owner, dataset_id, "split", params, lambda v: ops.split(v, **params), check)
+
+    def filter(self, owner: str, dataset_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        def check(row: Dataset) -> None:
+            ops.class_ids(row.classes, params.get("classes") or [])
+            ops.check_defects(params.get("defects") or [])
+            if not any(params.get(k) for k in ("splits", "classes", "defects")):
+                raise ops.OperationError("Give at least one of splits, classes and defects to filter by.")
+
+        return self._derive(owner, dataset_id, "filter", params, lambda v: ops.select_images(v, **params), check)
+
+    def fix(self, owner: str, dataset_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        steps = params["steps"]
+        return self._derive(
+            owner,
+            dataset_id,
+            "fix",
+            params,
+            lambda v: ops.fix(v, steps),
+            lambda row: ops.check_fix_steps(steps, row.classes),
+        )
+
+    def merge(self, owner: str, name: str, dataset_ids: list[int], params: dict[str, Any]) -> dict[str, Any]:
+        """A new dataset (version 1 of `name`) from datasets of one task the user reads."""
+        self.datasets.check_new_name(owner, name)
+        if len(set(dataset_ids)) != len(dataset_ids):
+            raise Invalid("Each dataset is merged once; the list names one twice.", code="invalid_operation")
+        with self.store.session() as s:
+            rows = [self._ready(readable(s, "dataset", i, owner)) for i in dataset_ids]
+            sources = [(r.id, r.path, r.version, r.name) for r in rows]
+            with_classes = [(r.path, ops.Version(ParsedDataset(r.format, r.task, r.classes, []), [])) for r in rows]
+            fmt, task = rows[0].format, rows[0].task
+        with _as_invalid():
+            ops.merge(with_classes, **params)  # classes and mappings checked on empty versions: at once
+
+        def work(job: Job) -> None:
+            versions = []
+            for n, (dataset_id, root, _, _) in enumerate(sources):
+                versions.append((root, self._load(dataset_id, job, n / len(sources) * 0.5)))
+            root, merged, report = ops.merge(versions, **params)
+            lineage = [{"op": "merge", "params": params,
+                        "parents": [{"id": i, "name": nm, "version": v} for i, _, v, nm in sources]}]  # fmt: skip
+            new = Dataset(owner=owner, name=name, version=1, format=fmt, task=task, path=root,
+                          managed=False, lineage=lineage, place=self.datasets.place)  # fmt: skip
+            self._write(job, new, merged, report)
+
+        return self.jobs.start(owner, "merge", work)
+
+    def _derive(self, owner: str, dataset_id: int, op: str, params: dict[str, Any], run, check=None) -> dict[str, Any]:
+        """The next version of an owned, ready dataset, made by `run` from its content."""
+        with self.store.session() as s:
+            row = self._ready(owned(s, "dataset", dataset_id, owner))
+            if check is not None:
+                with _as_invalid():
+                    check(row)
+            parent = {c: getattr(row, c) for c in ("id", "name", "version", "format", "task", "path", "managed")}
+            parent["lineage"], parent["origin"] = list(row.lineage or []), family(row)
+
+        def work(job: Job) -> None:
+            version = self._load(parent["id"], job, 0.0)
+            result, report = run(version)
+            step = {"op": op, "params": params, "parent_id": parent["id"], "parent_version": parent["version"]}
+            new = Dataset(owner=owner, name=parent["name"], origin_id=parent["origin"], parent_id=parent["id"],
+                          format=parent["format"], task=parent["task"], path=parent["path"], managed=parent["managed"],
+                          lineage=[*parent["lineage"], step], place=self.datasets.place)  # fmt: skip
+            self._write(job, new, result, report)
+
+        return self.jobs.start(owner, op, work)
+
+    @staticmethod
+    def _ready(row: Dataset) -> Dataset:
+        if row.status != "ready":
+            raise Conflict(f"Dataset {row.id} is {row.status}; operations take a ready dataset.", code="not_ready")
+        return row
+
+    # ---- the job -------------------------------------------------------------------
+    def _load(self, dataset_id: int, job: Job, start: float) -> ops.Version:
+        """A version's content as its index holds it: records with boxes in pixels, and
+        for each image what probing found and which defects its index has."""
+        from ..engine.datasets.probe import ImageProbe
+        from ..engine.datasets.records import AnnotationRecord, ImageRecord
+
+        with self.store.session() as s:
+            row = s.get(Dataset, dataset_id)
+            if row is None:
+                raise ops.OperationError(f"Dataset {dataset_id} was deleted meanwhile.")
+            parsed = ParsedDataset(row.format, row.task, list(row.classes), [], dict(row.meta or {}))
+            images = s.execute(
+                select(
+                    Image.id,
+                    Image.file,
+                    Image.split,
+                    Image.width,
+                    Image.height,
+                    Image.label,
+                    Image.present,
+                    Image.checksum,
+                )
+                .where(Image.dataset_id == dataset_id)
+                .order_by(Image.id)  # fmt: skip
+            ).all()
+            position = {image_id: i for i, (image_id, *_rest) in enumerate(images)}
+            kinds: list[set[str]] = [set() for _ in images]
+            errors: dict[int, str] = {}
+            for image_id, kind, detail in s.execute(
+                select(DatasetIssue.image_id, DatasetIssue.kind, DatasetIssue.detail).where(
+                    DatasetIssue.dataset_id == dataset_id, DatasetIssue.image_id.is_not(None)
+                )
+            ):
+                if image_id in position:
+                    kinds[position[image_id]].add(kind)
+                    if kind == "corrupt_image":
+                        errors[image_id] = detail
+            records, probes = [], []
+            for image_id, file, split, width, height, label, present, checksum in images:
+                records.append(ImageRecord(file, split, label, width, height, []))
+                ok = bool(present and checksum)
+                error = None if ok else errors.get(image_id, "file not found" if not present else "unreadable")
+                probes.append(ImageProbe(present=bool(present), width=width, height=height, ok=ok,
+                                         error=error, checksum=checksum))  # fmt: skip
+            job.progress = start + 0.1
+            if images:
+                lo, hi = images[0][0], images[-1][0]
+                query = select(Annotation.image_id, Annotation.class_id, Annotation.x, Annotation.y, Annotation.w,
+                               Annotation.h, Annotation.area, Annotation.extra)  # fmt: skip
+                rows = s.execute(query.where(Annotation.image_id.between(lo, hi)).order_by(Annotation.id))
+                for image_id, class_id, x, y, w, h, area, extra in rows:
+                    i = position.get(image_id)
+                    if i is None:
+                        continue
+                    extra = extra or {}
+                    records[i].annotations.append(
+                        AnnotationRecord(
+                            class_id,
+                            source_class=extra.get("source_class"),
+                            bbox=None if x is None else (x, y, w, h),
+                            area=area,
+                            iscrowd=bool(extra.get("iscrowd")),
+                            difficult=bool(extra.get("difficult")),
+                            segmentation=extra.get("segmentation"),
+                        )
+                    )
+            parsed.images = records
+        job.progress = start + 0.3
+        return ops.Version(parsed, probes, kinds)
+
+    def _write(self, job: Job, new: Dataset, version: ops.Version, report: ops.Report) -> None:
+        """Index the new version and write it, row and index, in one transaction."""
+        from ..engine.datasets.index import build_index
+        from ..engine.datasets.stats import compute_stats
+
+        index = build_index(version.parsed, version.probes)
+        job.progress = 0.7
+        datasets = self.datasets
+        with datasets._write_lock, self.store.session.begin() as s:
+            if new.origin_id is not None:
+                top = s.scalar(select(func.max(Dataset.version)).where(
+                    or_(Dataset.id == new.origin_id, Dataset.origin_id == new.origin_id)))  # fmt: skip
+                if top is None:
+                    raise ops.OperationError("The dataset was deleted meanwhile.")
+                new.version = top + 1
+            new.status, new.progress = "indexing", 0.0
+            s.add(new)
+            s.flush()
+            conn = s.connection()
+            image_base, ann_base = datasets._clear_and_reserve(s, new.id)
+            bulk_insert(
+                conn,
+                Image,
+                ("id", "dataset_id", "file", "split", "width", "height", "label", "present", "has_issues"),
+                (
+                    (image_base + i, new.id, rec.file, rec.split, rec.width, rec.height, rec.label, True, False)
+                    for i, rec in enumerate(version.parsed.images)
+                ),
+            )
+            bulk_insert(
+                conn, Annotation, ANNOTATION_COLUMNS, annotation_rows(version.parsed.images, image_base, ann_base)
+            )
+            datasets._write_rest(s, new, index, image_base, ann_base, compute_stats)
+            job.report = {**report.as_dict(), "images": index.num_images, "annotations": index.num_annotations}
+            job.result = {"dataset_id": new.id, "version": new.version}
+
+
+class _as_invalid:
+    """An operation's parameter error, said as a 422 with the reason."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if isinstance(exc, ops.OperationError):
+            raise Invalid(str(exc), code="invalid_operation") from None
+        return False
