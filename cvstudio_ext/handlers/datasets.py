@@ -182,7 +182,7 @@ class ImagesHandler(CVStudioHandler):
         q = self.parse_query(ImagesQuery)
         self.reply(
             await self.call(
-                self.services.datasets.images,
+                self.services.images.images,
                 self.owner,
                 path_id(dataset_id, "dataset"),
                 split=q.split,
@@ -211,7 +211,7 @@ class ImageHandler(CVStudioHandler):
     async def get(self, dataset_id: str, image_id: str) -> None:
         q = self.parse_query(ImageQuery)
         path, etag, ctype = await self.call(
-            self.services.datasets.image_file,
+            self.services.images.image_file,
             self.owner,
             path_id(dataset_id, "dataset"),
             path_id(image_id, "image"),
@@ -243,7 +243,7 @@ class AugmentHandler(CVStudioHandler):
         body = self.parse_body(AugmentBody)
         self.reply(
             await self.call(
-                self.services.datasets.augment,
+                self.services.augment.augment,
                 self.owner,
                 path_id(dataset_id, "dataset"),
                 body.image_id,
@@ -267,7 +267,7 @@ class AugmentationsHandler(CVStudioHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.reply(await self.call(self.services.datasets.augmentations))
+        self.reply(await self.call(self.services.augment.augmentations))
 
 
 class StatsHandler(CVStudioHandler):
@@ -276,7 +276,7 @@ class StatsHandler(CVStudioHandler):
     @web.authenticated
     @authorized
     async def get(self, dataset_id: str) -> None:
-        self.reply(await self.call(self.services.datasets.stats, self.owner, path_id(dataset_id, "dataset")))
+        self.reply(await self.call(self.services.images.stats, self.owner, path_id(dataset_id, "dataset")))
 
 
 class UploadHandler(StreamingUploadHandler):

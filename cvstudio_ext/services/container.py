@@ -10,7 +10,9 @@ from typing import IO
 
 from ..store import Store
 from .config import ConfigService
+from .dataset_augment import DatasetAugment
 from .dataset_export import DatasetExports
+from .dataset_images import DatasetImages
 from .dataset_versions import DatasetVersions
 from .datasets import DatasetService
 from .inference import InferenceService
@@ -33,6 +35,8 @@ class Services:
     data_dir: Path
     config: ConfigService
     datasets: DatasetService
+    images: DatasetImages
+    augment: DatasetAugment
     versions: DatasetVersions
     exports: DatasetExports
     models: ModelService
@@ -93,6 +97,7 @@ class Services:
             log=log,
             place=place,
         )
+        images = DatasetImages(store, data_dir)
         versions = DatasetVersions(store, datasets, jobs)
         weights = WeightService(store, data_dir)
         training = TrainingService(store, data_dir, weights, log, max_concurrent_runs, place=place, executor=runner)
@@ -106,7 +111,9 @@ class Services:
             models=ModelService(store),
             weights=weights,
             sharing=SharingService(store),
-            inference=InferenceService(store, weights, datasets),
+            images=images,
+            augment=DatasetAugment(store, images),
+            inference=InferenceService(store, weights, datasets, images),
             training=training,
             system=SystemService(
                 data_dir,

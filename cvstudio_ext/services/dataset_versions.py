@@ -23,7 +23,8 @@ from ..engine.datasets.records import ParsedDataset
 from ..errors import Conflict, Invalid
 from ..store import Store
 from ..store.models import Annotation, Dataset, DatasetIssue, Image
-from .datasets import ANNOTATION_COLUMNS, DatasetService, annotation_rows, bulk_insert, dataset_dict
+from .datasets import DatasetService, dataset_dict
+from .index_rows import ANNOTATION_COLUMNS, annotation_rows, bulk_insert
 from .jobs import Job, Jobs
 from .sharing import owned, readable, visible
 

@@ -1,14 +1,14 @@
-"""Datasets: register or upload, index in the background, page, serve, lint, augment."""
+"""Datasets: register or upload, index in the background, list, rename, delete.
+
+Reading a version's images and stats is dataset_images.py; augmentation previews
+dataset_augment.py; new versions (split, filter, fix, merge) dataset_versions.py, and
+export dataset_export.py; the index rows all of them write, index_rows.py."""
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import functools
-import json
 import logging
 import os
-import re
 import shutil
 import threading
 import time
@@ -17,12 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import func, or_, select
 
 from ..engine.storage import disk_full_message, is_disk_full
-from ..errors import Conflict, Forbidden, Invalid, NotFound, StudioError, Unsupported
+from ..errors import Conflict, Forbidden, Invalid, StudioError, Unsupported
 from ..store import Store, is_storage_full
 from ..store.models import Annotation, Dataset, DatasetIssue, DatasetStats, Image
+from .index_rows import ANNOTATION_COLUMNS, annotation_rows, bulk_insert, bulk_update, delete_index_rows
 from .places import at, server_place
 from .recovery import Pending
 from .sharing import forget, owned, readable, visible
@@ -127,17 +128,6 @@ class DatasetService:
             raise Invalid(f"{path} is not a file; give image files.", code="not_a_file")
         return resolved
 
-    def _image_path(self, row: Dataset, file: str) -> Path:
-        root = Path(row.path)
-        p = (root / file).resolve()
-        if not p.is_relative_to(root):
-            raise NotFound(
-                "That image lies outside its dataset folder and is not served.",
-                code="image_not_found",
-            )
-        return p
-
-    # ---- recognition and registration -------------------------------------------
     def recognize(self, path: str) -> dict[str, Any]:
         from ..engine.datasets.recognize import recognize
 
@@ -469,295 +459,6 @@ class DatasetService:
             if top is not None:
                 shutil.rmtree(top, ignore_errors=True)
 
-    def images(
-        self,
-        user: str,
-        dataset_id: int,
-        *,
-        split: str | None,
-        class_id: int | None,
-        has_issues: bool | None,
-        offset: int,
-        limit: int,
-        issue: str | None = None,
-    ) -> dict[str, Any]:
-        with self.store.session() as s:
-            ds = readable(s, "dataset", dataset_id, user)
-            # an index's image ids are one contiguous block (see _clear_and_reserve); both
-            # ends come from the (dataset_id, id) index in O(log n) on either database
-            first = s.scalar(select(func.min(Image.id)).where(Image.dataset_id == dataset_id))
-            last = s.scalar(select(func.max(Image.id)).where(Image.dataset_id == dataset_id))
-            cond = [Image.dataset_id == dataset_id]
-            if split:
-                cond.append(Image.split == split)
-            if has_issues is not None:
-                cond.append(Image.has_issues.is_(has_issues))
-            if issue:
-                cond.append(exists().where(DatasetIssue.image_id == Image.id, DatasetIssue.kind == issue))
-            if class_id is not None and ds.task == "classification":
-                cond.append(Image.label == class_id)  # (folders of classes carry no boxes)
-            elif class_id is not None:
-                # the class's boxes within the dataset's id block, from the (class_id,
-                # image_id) index: the images that match, not every image of the dataset
-                in_class = select(Annotation.image_id).where(
-                    Annotation.class_id == class_id, Annotation.image_id.between(first or 0, last or 0)
-                )
-                cond.append(Image.id.in_(in_class))
-            columns = (Image.id, Image.file, Image.split, Image.width, Image.height, Image.present, Image.label)
-            if len(cond) == 1:
-                # Unfiltered, the common grid case: the page is a primary-key range and the
-                # total a subtraction, both O(log n) instead of walking 100,000 index entries
-                total = 0 if first is None else last - first + 1
-                page = select(*columns).where(Image.id >= (first or 0) + offset, Image.id <= (last or 0))
-                rows = s.execute(page.order_by(Image.id).limit(limit)).all()
-            else:
-                total = s.scalar(select(func.count()).select_from(Image).where(*cond))
-                rows = s.execute(select(*columns).where(*cond).order_by(Image.id).offset(offset).limit(limit)).all()
-            ids = [r[0] for r in rows]
-            anns: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-            issues: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-            if ids:
-                for a in s.execute(
-                    select(*ANNOTATION_FIELDS).where(Annotation.image_id.in_(ids)).order_by(Annotation.id)
-                ):
-                    anns[a.image_id].append(annotation_dict(a, ds.classes))
-                issue_rows = s.execute(
-                    select(DatasetIssue.image_id, DatasetIssue.kind, DatasetIssue.detail, DatasetIssue.annotation_id)
-                    .where(DatasetIssue.image_id.in_(ids))
-                    .order_by(DatasetIssue.id)
-                )
-                for image_id, kind, detail, annotation_id in issue_rows:
-                    issues[image_id].append({"kind": kind, "detail": detail, "annotation_id": annotation_id})
-            classification = ds.task == "classification"
-            items = []
-            for image_id, file, split_name, width, height, present, label in rows:
-                item = {
-                    "id": image_id,
-                    "file": file,
-                    "split": split_name,
-                    "width": width,
-                    "height": height,
-                    "present": present,
-                    "annotations": anns[image_id],
-                    "issues": issues[image_id],
-                }
-                if classification:
-                    item["label"] = label
-                    item["label_name"] = class_name(ds.classes, label)
-                items.append(item)
-            return {"items": items, "total": total}
-
-    def image_source(self, user: str, dataset_id: int, image_id: int) -> tuple[Dataset, Image, Path]:
-        with self.store.session() as s:
-            ds = readable(s, "dataset", dataset_id, user)
-            img = s.get(Image, image_id)
-            if img is None or img.dataset_id != dataset_id:
-                raise NotFound(
-                    f"Dataset {dataset_id} has no image {image_id}.",
-                    code="image_not_found",
-                )
-            path = self._image_path(ds, img.file)
-            return ds, img, path
-
-    def image_file(self, user: str, dataset_id: int, image_id: int, size: str) -> tuple[Path, str, str]:
-        """The file to send, its ETag and content type; thumbnails are made once and cached."""
-        from ..engine.datasets.thumbnails import make_thumbnail, thumbnail_path
-
-        _, img, path = self.image_source(user, dataset_id, image_id)
-        try:
-            st = path.stat()
-        except OSError:
-            raise NotFound(
-                f"The file of image {image_id} ({img.file}) is missing on disk.",
-                code="file_missing",
-            ) from None
-        if size == "full":
-            etag = f'"{image_id}-{st.st_mtime_ns:x}-{st.st_size:x}"'
-            return path, etag, content_type_for(path)
-        thumb = thumbnail_path(
-            self.data_dir,
-            dataset_id,
-            image_id,
-            st.st_mtime_ns,
-            st.st_size,
-            max_side=THUMB_SIDE,
-        )
-        if not thumb.exists():
-            make_thumbnail(path, thumb, THUMB_SIDE, tmp_dir=self.data_dir / "tmp")
-        return thumb, f'"t{image_id}-{st.st_mtime_ns:x}-{st.st_size:x}"', "image/jpeg"
-
-    def stats(self, user: str, dataset_id: int) -> dict[str, Any]:
-        with self.store.session() as s:
-            ds = readable(s, "dataset", dataset_id, user)
-            if ds.status != "ready":
-                raise Conflict(
-                    f"Dataset {dataset_id} is {ds.status}; stats are ready once indexing finishes.",
-                    code="not_ready",
-                )
-            st = s.get(DatasetStats, dataset_id)
-            return st.data if st else {}
-
-    def augment(
-        self,
-        user: str,
-        dataset_id: int,
-        image_id: int,
-        pipeline: list[dict[str, Any]],
-        seed: int | None,
-        count: int,
-    ) -> dict[str, Any]:
-        import numpy as np
-        from PIL import Image as PILImage
-        from PIL import ImageOps
-
-        from ..engine.datasets.augment import augment, validate_pipeline
-
-        validate_pipeline(pipeline)
-        ds, img, path = self.image_source(user, dataset_id, image_id)
-        with self.store.session() as s:
-            anns = list(s.scalars(select(Annotation).where(Annotation.image_id == image_id).order_by(Annotation.id)))
-        try:
-            with PILImage.open(path) as pil:
-                array = np.asarray(ImageOps.exif_transpose(pil).convert("RGB"))
-        except (OSError, ValueError) as exc:
-            raise Invalid(
-                f"Image {image_id} ({img.file}) cannot be decoded: {exc}",
-                code="corrupt_image",
-            ) from None
-        boxed = [
-            a for a in anns if a.w is not None and a.w > 0 and a.h is not None and a.h > 0 and a.class_id is not None
-        ]
-        samples = augment(
-            array,
-            [[a.x, a.y, a.w, a.h] for a in boxed],
-            [a.class_id for a in boxed],
-            pipeline,
-            seed,
-            count,
-        )
-        for sample in samples:
-            for a in sample["annotations"]:
-                a["class_name"] = class_name(ds.classes, a["class_id"])
-        return {"samples": samples}
-
-    def augmentations(self) -> dict[str, Any]:
-        """The transforms a pipeline may name, with the input that edits each param."""
-        return {"transforms": transform_catalogue()}
-
-
-THUMB_SIDE = 256
-NO_BOX = (None, None, None, None)
-ANNOTATION_COLUMNS = ("id", "image_id", "class_id", "x", "y", "w", "h", "area", "extra")
-
-
-def annotation_rows(records, image_base: int, ann_base: int):
-    """Rows for bulk_insert, in index order; areas missing from the source are w*h."""
-    dumps = json.dumps
-    j = ann_base
-    for i, rec in enumerate(records):
-        image_id = image_base + i
-        for a in rec.annotations:
-            box = a.bbox or NO_BOX
-            area = a.area
-            if area is None and a.bbox is not None:
-                area = max(box[2], 0.0) * max(box[3], 0.0)
-            extra = None
-            if a.source_class is not None or a.iscrowd or a.difficult or a.segmentation is not None:
-                extra = dumps(
-                    {
-                        k: v
-                        for k, v in (
-                            ("source_class", a.source_class),
-                            ("iscrowd", a.iscrowd),
-                            ("difficult", a.difficult),
-                            ("segmentation", a.segmentation),
-                        )
-                        if v
-                    }
-                )
-            yield (j, image_id, a.class_id, *box, area, extra)
-            j += 1
-
-
-def delete_index_rows(s, dataset_id: int) -> None:
-    """Everything indexing wrote for a dataset (boxes go by their images' ids)."""
-    for table in (DatasetIssue, DatasetStats):
-        s.execute(delete(table).where(table.dataset_id == dataset_id))
-    s.execute(delete(Annotation).where(Annotation.image_id.in_(select(Image.id).where(Image.dataset_id == dataset_id))))
-    s.execute(delete(Image).where(Image.dataset_id == dataset_id))
-
-
-def bulk_insert(conn, model, columns: tuple[str, ...], rows) -> None:
-    """Rows straight through the driver, in the session's transaction: executemany, or on
-    PostgreSQL COPY, as an INSERT a row there runs the executor once per row (a million
-    boxes took half as long again)."""
-    if conn.dialect.name == "postgresql":
-        with contextlib.closing(conn.connection.cursor()) as cursor:
-            with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    mark = _mark(conn)
-    sql = f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-    _executemany(conn, sql, rows)
-
-
-def bulk_update(conn, model, columns: tuple[str, ...], rows) -> None:
-    """Rows are the new values of `columns` followed by the row's id."""
-    mark = _mark(conn)
-    sql = f"UPDATE {model.__tablename__} SET {', '.join(f'{c} = {mark}' for c in columns)} WHERE id = {mark}"
-    _executemany(conn, sql, rows)
-
-
-def _mark(conn) -> str:
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
-
-
-def _executemany(conn, sql: str, rows) -> None:
-    cursor = conn.connection.cursor()
-    try:
-        if conn.dialect.paramstyle == "qmark":
-            cursor.executemany(sql, rows)
-        else:
-            cursor.executemany(sql, list(rows))
-    finally:
-        cursor.close()
-
-
-def class_name(classes: list[str], class_id: int | None) -> str | None:
-    if class_id is None or not 0 <= class_id < len(classes):
-        return None
-    return classes[class_id]
-
-
-ANNOTATION_FIELDS = (
-    Annotation.id, Annotation.image_id, Annotation.class_id, Annotation.x, Annotation.y, Annotation.w, Annotation.h,
-    Annotation.area, Annotation.extra,
-)  # fmt: skip
-
-
-def annotation_dict(a, classes: list[str]) -> dict[str, Any]:
-    """`a` is an Annotation or a row of ANNOTATION_FIELDS."""
-    extra = a.extra or {}
-    d = {
-        "id": a.id,
-        "class_id": a.class_id,
-        "class_name": class_name(classes, a.class_id) or extra.get("source_class"),
-        "bbox": [a.x, a.y, a.w, a.h] if a.x is not None else None,
-        "area": a.area,
-        "iscrowd": bool(extra.get("iscrowd")),
-        "difficult": bool(extra.get("difficult")),
-    }
-    if extra.get("segmentation") is not None:
-        d["segmentation"] = extra["segmentation"]
-    return d
-
-
-def content_type_for(path: Path) -> str:
-    import mimetypes
-
-    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-
 
 def recognition_dict(rec) -> dict[str, Any]:
     return {
@@ -777,70 +478,3 @@ def recognition_dict(rec) -> dict[str, Any]:
         ],
         "summary": rec.summary,
     }
-
-
-@functools.cache
-def transform_catalogue() -> list[dict[str, Any]]:
-    """describe_transforms() with an `input` on every param; read from albumentations once
-    per process (the allowlist and the library cannot change while it runs)."""
-    from ..engine.datasets.augment import describe_transforms
-
-    catalogue = describe_transforms()
-    for transform in catalogue:
-        for param in transform["params"]:
-            param["input"] = param_input(param["type"], param["default"])
-    return catalogue
-
-
-_FIXED_TUPLE = re.compile(r"tuple\[[\w |]+(?:, [\w |]+)+\]")  # tuple[float, float], tuple[int | None, int | None]
-
-
-def _alternatives(type_text: str) -> list[str]:
-    """The top-level members of `A | B` or `Union[A, B]`."""
-    sep = "|"
-    if type_text.startswith("Union[") and type_text.endswith("]"):
-        type_text, sep = type_text[6:-1], ","
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(type_text):
-        depth += {"[": 1, "]": -1}.get(ch, 0)
-        if ch == sep and depth == 0:
-            parts.append(type_text[start:i].strip())
-            start = i + 1
-    return [*parts, type_text[start:].strip()]
-
-
-def _integer(type_text: str) -> bool:
-    return "int" in type_text and "float" not in type_text
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def param_input(type_text: str, default: Any) -> dict[str, Any]:
-    """How an editor asks for a param of this annotation and default: `bool`, `choice`
-    (with `choices`), `number`, or `tuple` (with `length`), each maybe `integer` and
-    `nullable` (an empty field is null); `json` for the rest (dicts, nested unions)."""
-    alternatives = _alternatives(type_text)
-    nullable = "None" in alternatives
-    if alternatives == ["bool"]:
-        return {"kind": "bool"}
-    literal = alternatives[0]
-    if len(alternatives) == 1 and literal.startswith("Literal[") and "[" not in literal[8:]:
-        try:
-            choices = ast.literal_eval(f"[{literal[8:-1]}]")
-            return {"kind": "choice", "choices": choices, "nullable": None in choices}
-        except (ValueError, SyntaxError):
-            return {"kind": "json", "nullable": nullable}
-    tuples = [a for a in alternatives if _FIXED_TUPLE.fullmatch(a)]
-    scalars = [a for a in alternatives if a in ("int", "float")]
-    if isinstance(default, list) and default and all(v is None or _number(v) for v in default):
-        items = tuples[0] if tuples else type_text
-        return {"kind": "tuple", "length": len(default), "integer": _integer(items), "nullable": nullable}
-    if default is None and tuples:  # a range reads better as two fields than as one number
-        items = tuples[0]
-        return {"kind": "tuple", "length": items.count(",") + 1, "integer": _integer(items), "nullable": nullable}
-    if _number(default) or (default is None and scalars):
-        integer = scalars == ["int"] if scalars else _integer(type_text)
-        return {"kind": "number", "integer": integer, "nullable": nullable}
-    return {"kind": "json", "nullable": nullable}

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from ..errors import Invalid, NotFound
 from ..store import Store
 from ..store.models import Dataset, Image, InferenceJob, InferenceResult, Weight, utcnow
+from .dataset_images import DatasetImages
 from .datasets import DatasetService, iso
 from .sharing import readable
 from .weights import WeightService
@@ -59,10 +60,12 @@ class ModelCache:
 
 
 class InferenceService:
-    def __init__(self, store: Store, weights: WeightService, datasets: DatasetService, cache_size: int = 4):
+    def __init__(self, store: Store, weights: WeightService, datasets: DatasetService, images: DatasetImages,
+                 cache_size: int = 4):  # fmt: skip
         self.store = store
         self.weights = weights
         self.datasets = datasets
+        self.images = images
         self.cache = ModelCache(cache_size)
         # Every forward pass runs on this one thread: torch's OpenMP pool is made per
         # calling thread, and hopping between threads would rebuild and oversubscribe it.
@@ -141,7 +144,7 @@ class InferenceService:
                     "`image` is not valid base64; send the file's bytes base64-encoded.", code="bad_base64"
                 ) from None
         else:
-            _, _, path = self.datasets.image_source(owner, *dataset_image)
+            _, _, path = self.images.image_source(owner, *dataset_image)
             try:
                 data = path.read_bytes()
             except OSError:
