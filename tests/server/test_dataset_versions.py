@@ -228,3 +228,28 @@ async def test_class_folders_export_needs_the_images(api, jp_root_dir):
     assert job["status"] == "completed", job
     back = await api.register(jp_root_dir / "pets-copy", "pets-copy")
     assert (back["classes"], back["splits"]) == (["cat", "dog"], {"train": 4})
+
+
+async def test_a_split_copies_boxes_and_defects_to_the_new_version(api, jp_root_dir):
+    yolo_with_every_defect(jp_root_dir / "boxes")
+    ds = await api.register(jp_root_dir / "boxes", "boxes")
+    job = await run_job(api, f"datasets/{ds['id']}/split", {"fractions": {"train": 0.5, "val": 0.5}, "seed": 1})
+    assert job["status"] == "completed", job
+    v2 = job["result"]["dataset_id"]
+    before, after = (await api.get(f"datasets/{ds['id']}/stats")).json, (await api.get(f"datasets/{v2}/stats")).json
+    assert after["issue_counts"] == before["issue_counts"] and set(after["splits"]) == {"train", "val"}
+    assert sum(after["splits"].values()) == sum(before["splits"].values())  # images present on disk
+    ids = {im["id"] for im in await all_images(api, v2)}
+    assert {it["image_id"] for it in after["issues"] if it["image_id"] is not None} <= ids
+    flagged = (await api.get(f"datasets/{v2}/images", params={"has_issues": "true", "limit": "100"})).json
+    assert (
+        flagged["total"] == (await api.get(f"datasets/{ds['id']}/images", params={"has_issues": "true"})).json["total"]
+    )
+
+    def boxes(images):
+        return {im["file"]: [(b["class_name"], b["bbox"]) for b in im["annotations"]] for im in images}
+
+    assert boxes(await all_images(api, v2)) == boxes(await all_images(api, ds["id"]))
+    assert {it["annotation_id"] for it in after["issues"] if it.get("annotation_id")} <= {
+        b["id"] for im in await all_images(api, v2) for b in im["annotations"]
+    }

@@ -71,23 +71,36 @@ def split(
     version: Version, *, fractions: dict[str, float], seed: int = 0, keep: list[str] | None = None,
     stratify: bool = True,
 ) -> tuple[Version, Report]:  # fmt: skip
-    """New train/val/test (any names) by fractions, seeded; stratified by class (an
-    image's label, or for detection the set of its boxes' classes); the images of the
-    splits in `keep` stay where they are and the rest are dealt out."""
+    """A version split again (see `assign_splits`)."""
+    images = version.parsed.images
+    strata = [_stratum(rec, version.parsed.task) for rec in images]
+    splits, report = assign_splits([rec.split for rec in images], strata, fractions=fractions, seed=seed,
+                                   keep=keep, stratify=stratify)  # fmt: skip
+    out = [replace(rec, split=split) for rec, split in zip(images, splits, strict=True)]
+    return Version(replace(version.parsed, images=out, issues=[]), version.probes, version.defects), report
+
+
+def assign_splits(
+    splits: list[str], strata: list[Any], *, fractions: dict[str, float], seed: int = 0,
+    keep: list[str] | None = None, stratify: bool = True,
+) -> tuple[list[str], Report]:  # fmt: skip
+    """Each image's new split, by fractions, seeded; stratified by `strata` (an image's
+    label, or for detection the set of its boxes' classes), the remainders carried from
+    stratum to stratum so that the totals match too; images of the splits in `keep`
+    stay where they are and the rest are dealt out."""
     keep = list(keep or [])
     check_fractions(fractions)
     check_split_names(keep)
     names = list(fractions)
-    images = version.parsed.images
-    movable = [i for i, rec in enumerate(images) if rec.split not in keep]
-    strata: dict[Any, list[int]] = defaultdict(list)
+    movable = [i for i, split in enumerate(splits) if split not in keep]
+    groups: dict[Any, list[int]] = defaultdict(list)
     for i in movable:
-        strata[_stratum(images[i], version.parsed.task) if stratify else None].append(i)
+        groups[strata[i] if stratify else None].append(i)
     rng = random.Random(seed)
     carry = dict.fromkeys(names, 0.0)
-    assigned: dict[int, str] = {}
-    for key in sorted(strata, key=repr):  # a stable order, whatever the dict's
-        members = strata[key]
+    out = list(splits)
+    for key in sorted(groups, key=repr):  # a stable order, whatever the dict's
+        members = groups[key]
         rng.shuffle(members)
         quota = {n: fractions[n] * len(members) + carry[n] for n in names}
         take = {n: max(0, math.floor(quota[n])) for n in names}
@@ -100,17 +113,15 @@ def split(
         start = 0
         for n in names:
             for i in members[start : start + take[n]]:
-                assigned[i] = n
+                out[i] = n
             start += take[n]
             carry[n] = quota[n] - take[n]
-    out = [replace(rec, split=assigned.get(i, rec.split)) for i, rec in enumerate(images)]
     report = Report()
-    for rec in out:
-        report.count(f"split {rec.split}")
-    moved = sum(1 for i, rec in enumerate(images) if out[i].split != rec.split)
-    report.lines.append(f"{moved} of {len(images)} images changed split ({len(movable)} dealt out, seed {seed}).")
-    result = Version(replace(version.parsed, images=out, issues=[]), version.probes, version.defects)
-    return result, report
+    for split in out:
+        report.count(f"split {split}")
+    moved = sum(1 for old, new in zip(splits, out, strict=True) if old != new)
+    report.lines.append(f"{moved} of {len(splits)} images changed split ({len(movable)} dealt out, seed {seed}).")
+    return out, report
 
 
 def check_fractions(fractions: dict[str, float]) -> None:
@@ -134,7 +145,12 @@ def check_split_names(names: list[str]) -> None:
 def _stratum(rec: ImageRecord, task: str) -> Any:
     if task == "classification":
         return rec.label
-    return tuple(sorted({a.class_id for a in rec.annotations}, key=lambda c: -1 if c is None else c))
+    return class_set(a.class_id for a in rec.annotations)
+
+
+def class_set(class_ids) -> tuple[int | None, ...]:
+    """An image's stratum for detection: its boxes' classes (unknown ones first)."""
+    return tuple(sorted(set(class_ids), key=lambda c: -1 if c is None else c))
 
 
 # ---- filter --------------------------------------------------------------------------
