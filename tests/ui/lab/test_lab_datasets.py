@@ -186,6 +186,30 @@ def test_the_tab_draws_thumbnails_filters_by_defect_and_shows_the_clicked_image(
     page.wait_for_selector(f"{tab} .cvs-ds-stage .cvs-error")
 
 
+def test_a_fixed_version_is_listed_and_its_tab_says_which_it_is(lab, page, defects):
+    """A version made through the API (the defects dropped) has its own row and tab, which
+    say its version and the operation that made it, and show no defect left."""
+    steps = [{"op": "drop_images", "defects": ["corrupt_image"]}, {"op": "dedupe"}]
+    job = lab.api("POST", f"datasets/{defects['id']}/fix", json={"steps": steps}).json()
+    for _ in range(200):
+        job = lab.api("GET", f"datasets/jobs/{job['job_id']}").json()
+        if job["status"] != "running":
+            break
+        page.wait_for_timeout(50)
+    assert job["status"] == "completed", job
+    fixed = job["result"]["dataset_id"]
+    page.click(f"{SIDEBAR} [title='Refresh the datasets']")  # the list polls only what is indexing
+    page.wait_for_selector(f"{row(fixed)} .cvs-row-title:text-is('ui-defects v2')")
+    tab = open_tab(page, fixed)
+    assert page.text_content(f"{tab} .cvs-ds-title h2") == "ui-defects v2"
+    facts = dict(zip(page.eval_on_selector_all(f"{tab} .cvs-ds-facts dt", "els => els.map(e => e.textContent)"),
+                     page.eval_on_selector_all(f"{tab} .cvs-ds-facts dd", "els => els.map(e => e.textContent)")))  # fmt: skip
+    assert (facts["version"], facts["made by"], facts["images"]) == ("2", "fix", "48"), facts
+    page.wait_for_function(f"document.querySelectorAll('{tab} .cvs-ds-thumb').length === 48")
+    assert page.is_disabled(f"{tab} select[name='defect']")  # no defect left to filter by
+    shoot(page, "dataset-tab-version")
+
+
 def test_the_augmentation_preview_draws_samples_and_shows_the_servers_422(lab, browser, defects):
     page = open_lab(browser, lab, dark=True)
     try:
