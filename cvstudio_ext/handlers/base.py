@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from http.client import responses
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import orjson
@@ -37,6 +38,7 @@ M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
 API = "cvstudio/api"
+DOWNLOAD_CHUNK = 1 << 20  # bytes per write of a streamed download
 MAX_OFFSET = 2**53  # offsets and sequence numbers: never compared with an id column
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -301,6 +303,18 @@ class CVStudioHandler(ExtensionHandlerMixin, APIHandler):
         """Reply with what was created and where it lives from now on (`path` under the API)."""
         self.set_header("Location", f"{self.base_url}{API}/{path}")
         self.reply(data, status)
+
+    async def send_download(self, path: Path, filename: str, size: int, ctype: str) -> None:
+        """A file as an attachment, streamed a chunk at a time (a weight, an export's zip:
+        gigabytes, never whole in memory)."""
+        self.set_header("Content-Type", ctype)
+        self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
+        self.set_header("Content-Length", str(size))
+        with open(path, "rb") as fh:
+            while chunk := await self.call(fh.read, DOWNLOAD_CHUNK):
+                self.write(chunk)
+                await self.flush()
+        self.finish(set_content_type=ctype)
 
 
 class NotFoundHandler(CVStudioHandler):

@@ -9,7 +9,6 @@ from pydantic import Field, field_validator
 from tornado import web
 
 from .base import API, MAX_ID, CVStudioHandler, Op, Strict, check_name, path_id
-from .weights import CHUNK
 
 SplitName = Annotated[str, Field(min_length=1, max_length=64)]
 ClassName = Annotated[str, Field(min_length=1, max_length=255)]
@@ -197,14 +196,7 @@ class DownloadHandler(CVStudioHandler):
     @authorized
     async def get(self, job_id: str) -> None:
         path, filename, size = await self.call(self.services.exports.download, self.owner, job_id)
-        self.set_header("Content-Type", "application/zip")
-        self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
-        self.set_header("Content-Length", str(size))
-        with open(path, "rb") as fh:
-            while chunk := await self.call(fh.read, CHUNK):
-                self.write(chunk)
-                await self.flush()
-        self.finish()
+        await self.send_download(path, filename, size, "application/zip")
 
 
 class VersionsHandler(CVStudioHandler):

@@ -15,7 +15,6 @@ from .sharing import ShareHandler
 from .uploads import StreamingUploadHandler
 
 Task = Literal["classification", "detection"]
-CHUNK = 1 << 20
 
 
 class WeightListQuery(Page):
@@ -176,14 +175,7 @@ class DownloadHandler(CVStudioHandler):
     @authorized
     async def get(self, weight_id: str) -> None:
         path, filename, size = await self.call(self.services.weights.download, self.owner, path_id(weight_id, "weight"))
-        self.set_header("Content-Type", "application/octet-stream")
-        self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
-        self.set_header("Content-Length", str(size))
-        with open(path, "rb") as fh:
-            while chunk := await self.call(fh.read, CHUNK):
-                self.write(chunk)
-                await self.flush()
-        self.finish(set_content_type="application/octet-stream")
+        await self.send_download(path, filename, size, "application/octet-stream")
 
 
 class WeightShareHandler(ShareHandler):
