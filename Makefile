@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # configurable-http-proxy for the JupyterHub tests, pinned in deploy/hub's lock
 HUB_NODE := deploy/hub/node_modules/.installed
+# Datumaro, the dataset-ops bench's baseline, in a virtualenv of its own: in .venv it
+# would change Pillow's version under the tests
+DATUMARO := bench/.venv-datumaro
+DATUMARO_STAMP := $(DATUMARO)/.installed
 export NO_ALBUMENTATIONS_UPDATE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -32,6 +36,11 @@ $(HUB_NODE): deploy/hub/package-lock.json
 	npm ci --prefix deploy/hub --no-audit --no-fund
 	touch $(HUB_NODE)
 
+$(DATUMARO_STAMP):
+	test -x $(DATUMARO)/bin/python || $(PYTHON) -m venv $(DATUMARO)
+	$(DATUMARO)/bin/python -m pip install -q datumaro==1.13.12
+	touch $(DATUMARO_STAMP)
+
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
@@ -40,7 +49,7 @@ test: $(STAMP) $(HUB_NODE)
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) $(DATUMARO_STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
 
 # schemathesis against a seeded live server for FUZZ_SECONDS (default 900) with FUZZ_SEED

@@ -1,9 +1,11 @@
 """`make bench`: every benchmark, each against a baseline measured in the same run.
 
 Options: `--small` runs at a tenth of the sizes (a quick check, not the README figures);
-`--only datasets|postgres|graphs|layout|inference|training|ray|pipeline|widgets|lab|start|load` picks
-one group (`ray`: the Ray executor against the local one, on a Ray cluster it starts on
-127.0.0.1; needs the `ray` extra). Results go to bench/results/latest.json.
+`--only datasets|dataset-ops|postgres|graphs|layout|inference|training|ray|pipeline|widgets|lab|start|load`
+picks one group (`ray`: the Ray executor against the local one, on a Ray cluster it starts
+on 127.0.0.1; needs the `ray` extra; `dataset-ops`: export, split and registration against
+Datumaro, which runs from bench/.venv-datumaro, made by `make bench`). Results go to
+bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import platform
 import time
 from pathlib import Path
 
+from .dataset_ops import bench_dataset_ops
 from .datasets import bench_datasets, bench_server_start
 from .graph_layout import bench_graph_layout
 from .graphs import bench_graphs
@@ -30,6 +33,7 @@ from .widgets import bench_widgets
 HERE = Path(__file__).parent
 GROUPS = (
     "datasets",
+    "dataset-ops",
     "postgres",
     "start",
     "graphs",
@@ -57,6 +61,9 @@ def main() -> None:
     if args.only in (None, "datasets"):
         print("datasets", flush=True)
         results += bench_datasets(work, images, boxes)
+    if args.only in (None, "dataset-ops"):
+        print("dataset operations", flush=True)
+        results += bench_dataset_ops(work, images, boxes)
     if args.only in (None, "postgres"):
         print("PostgreSQL against SQLite", flush=True)
         results += bench_postgres(work, images, boxes)

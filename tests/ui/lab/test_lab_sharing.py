@@ -187,7 +187,11 @@ def new_run_names_owners(page, lab: Lab, alices: dict) -> None:
     form.locator("button[type='submit']").click()
     # the run (the user's) trains on alice's dataset from alice's graph and weight
     page.wait_for_selector(".cvs-run-tab[data-status='completed']", timeout=120_000)
-    (run,) = [r for r in lab.api("GET", "training").json()["items"] if r["name"] == "from-alices"]
+    for _ in range(100):  # the tab hears the final event as the row is being written
+        (run,) = [r for r in lab.api("GET", "training").json()["items"] if r["name"] == "from-alices"]
+        if run["status"] == "completed":
+            break
+        page.wait_for_timeout(100)
     assert run["status"] == "completed" and run["owner"] == LOCAL_OWNER, run
     assert (run["dataset_id"], run["model"]["model_id"], run["pretrained_weight_id"]) == (
         ds["id"],
