@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from sqlalchemy import func, or_, select, text
 
 from ..engine.datasets import operations as ops
@@ -24,7 +25,7 @@ from ..errors import Conflict, Invalid
 from ..store import Store
 from ..store.models import Annotation, Dataset, DatasetIssue, DatasetStats, Image
 from .datasets import DatasetService, dataset_dict
-from .index_rows import ANNOTATION_COLUMNS, annotation_rows, bulk_insert
+from .index_rows import ANNOTATION_COLUMNS, annotation_rows, bulk_insert, fetch_rows
 from .jobs import Job, Jobs
 from .sharing import owned, readable, visible
 
@@ -275,20 +276,28 @@ class DatasetVersions:
                                          error=error, checksum=checksum))  # fmt: skip
             job.progress = start + 0.1
             if images:
-                lo, hi = images[0][0], images[-1][0]
-                query = select(Annotation.image_id, Annotation.class_id, Annotation.x, Annotation.y, Annotation.w,
-                               Annotation.h, Annotation.area, Annotation.extra)  # fmt: skip
-                rows = s.execute(query.where(Annotation.image_id.between(lo, hi)).order_by(Annotation.id))
+                # a million boxes: straight from the driver, as they were written
+                rows = fetch_rows(
+                    s.connection(),
+                    "SELECT image_id, class_id, x, y, w, h, area, extra FROM annotations "
+                    "WHERE image_id BETWEEN ? AND ? ORDER BY id",
+                    (images[0][0], images[-1][0]),
+                )
                 for image_id, class_id, x, y, w, h, area, extra in rows:
                     i = position.get(image_id)
                     if i is None:
                         continue
-                    extra = extra or {}
+                    box = None if x is None else (x, y, w, h)
+                    if extra is None:
+                        records[i].annotations.append(AnnotationRecord(class_id, None, box, None, area))
+                        continue
+                    if isinstance(extra, (str, bytes)):  # SQLite's JSON is text; PostgreSQL's comes decoded
+                        extra = orjson.loads(extra)
                     records[i].annotations.append(
                         AnnotationRecord(
                             class_id,
                             source_class=extra.get("source_class"),
-                            bbox=None if x is None else (x, y, w, h),
+                            bbox=box,
                             area=area,
                             iscrowd=bool(extra.get("iscrowd")),
                             difficult=bool(extra.get("difficult")),
@@ -314,19 +323,11 @@ class DatasetVersions:
             s.flush()
             conn = s.connection()
             image_base, ann_base = datasets._clear_and_reserve(s, new.id)
-            bulk_insert(
-                conn,
-                Image,
-                ("id", "dataset_id", "file", "split", "width", "height", "label", "present", "has_issues"),
-                (
-                    (image_base + i, new.id, rec.file, rec.split, rec.width, rec.height, rec.label, True, False)
-                    for i, rec in enumerate(version.parsed.images)
-                ),
-            )
+            datasets._insert_indexed_images(conn, new.id, index, image_base)
             bulk_insert(
                 conn, Annotation, ANNOTATION_COLUMNS, annotation_rows(version.parsed.images, image_base, ann_base)
             )
-            datasets._write_rest(s, new, index, image_base, ann_base, compute_stats)
+            datasets._write_rest(s, new, index, image_base, ann_base, compute_stats, images_final=True)
             job.report = {**report.as_dict(), "images": index.num_images, "annotations": index.num_annotations}
             job.result = {"dataset_id": new.id, "version": new.version}
 

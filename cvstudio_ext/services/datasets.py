@@ -31,6 +31,11 @@ from .sharing import forget, owned, readable, visible
 FORMATS = ("yolo", "coco", "voc", "imagefolder")
 
 
+# From this many images on, a second worker makes the box rows (see rows_file.py): below
+# it, starting a process costs more than it saves.
+ROWS_WORKER_MIN_IMAGES = 20_000
+
+
 def like_pattern(q: str) -> str:
     """A LIKE pattern matching `q` literally anywhere (escape character: backslash)."""
     return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -241,8 +246,11 @@ class DatasetService:
         return self._progress.get(row.id, row.progress) if row.status == "indexing" else row.progress
 
     def _index_job(self, dataset_id: int) -> None:
+        from ..engine.datasets.walk import no_gc
+
         try:
-            self.index(dataset_id)
+            with no_gc():
+                self.index(dataset_id)
         except Exception as exc:  # the job's failure is the dataset's state, not a crash
             if is_disk_full(exc) or is_storage_full(exc):
                 message = disk_full_message("the dataset's index")
@@ -263,12 +271,14 @@ class DatasetService:
         """Index a dataset, keeping both cores busy: a worker process probes every image
         file of the folder while this thread parses the annotations and writes the boxes
         (formats with absolute boxes need no image size for that); then lint and write
-        the rest. All rows land in one transaction."""
+        the rest. On SQLite, a large dataset's box rows are made by a second worker
+        meanwhile (rows_file.py). All rows land in one transaction."""
         from ..engine.datasets.index import build_index
         from ..engine.datasets.probe import probe_images
         from ..engine.datasets.recognize import read_dataset
         from ..engine.datasets.stats import compute_stats
         from ..engine.datasets.walk import Listing
+        from .rows_file import copy_rows
 
         with self.store.session() as s:
             row = s.get(Dataset, dataset_id)
@@ -284,7 +294,8 @@ class DatasetService:
         def report(done: int, total: int) -> None:
             self._progress[dataset_id] = 0.05 + 0.75 * done / max(total, 1)
 
-        with ThreadPoolExecutor(1, thread_name_prefix="cvstudio-probe") as pool:
+        with contextlib.ExitStack() as stack:
+            pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="cvstudio-probe"))
             # one worker process: the other core stays with this thread
             probing = pool.submit(
                 probe_images,
@@ -292,41 +303,77 @@ class DatasetService:
                 n_jobs=max(1, (os.cpu_count() or 2) - 1),
                 progress=report,
             )
+            rows_file = (
+                self._rows_in_worker(stack, root, fmt, listing) if len(on_disk) >= ROWS_WORKER_MIN_IMAGES else None
+            )
             parsed = read_dataset(root, fmt, listing)
             boxes_need_sizes = any(
                 a.norm_bbox is not None or a.norm_segmentation is not None
                 for rec in parsed.images
                 for a in rec.annotations
             )
-            with self._write_lock, self.store.session.begin() as s:
-                row = s.get(Dataset, dataset_id)
-                if row is None:
-                    return
-                conn = s.connection()
-                image_base, ann_base = self._clear_and_reserve(s, dataset_id)
-                bulk_insert(
-                    conn,
-                    Image,
-                    ("id", "dataset_id", "file", "split", "width", "height", "label", "present", "has_issues"),
-                    (
-                        (image_base + i, dataset_id, rec.file, rec.split, rec.width, rec.height, rec.label, True, False)
-                        for i, rec in enumerate(parsed.images)
-                    ),
-                )
-                if not boxes_need_sizes:
-                    rows = annotation_rows(parsed.images, image_base, ann_base)
-                    bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
+
+            def lint():
                 probed = dict(zip(on_disk, probing.result()))
                 # files the folder scan did not list as images (missing ones, odd
                 # extensions) are probed now
                 rest = [rec.file for rec in parsed.images if rec.file not in probed]
                 probed.update(zip(rest, probe_images([os.path.join(base, f) for f in rest], n_jobs=1)))
-                index = build_index(parsed, [probed[rec.file] for rec in parsed.images])
-                self._progress[dataset_id] = 0.9
-                if boxes_need_sizes:
+                return build_index(parsed, [probed[rec.file] for rec in parsed.images])
+
+            if rows_file is not None and not boxes_need_sizes:
+                # the worker makes the box rows: lint meanwhile, then write in one go
+                index = lint()
+                with self._write_lock, self.store.session.begin() as s:
+                    row = s.get(Dataset, dataset_id)
+                    if row is None:
+                        return
+                    conn = s.connection()
+                    image_base, ann_base = self._clear_and_reserve(s, dataset_id)
+                    self._insert_indexed_images(conn, dataset_id, index, image_base)
+                    rows = self._worker_rows(rows_file, index)
+                    if rows is not None:
+                        copy_rows(conn, rows, image_base, ann_base)
+                    else:
+                        bulk_insert(
+                            conn, Annotation, ANNOTATION_COLUMNS, annotation_rows(parsed.images, image_base, ann_base)
+                        )
+                    self._progress[dataset_id] = 0.9
+                    self._write_rest(s, row, index, image_base, ann_base, compute_stats, images_final=True)
+            else:
+                with self._write_lock, self.store.session.begin() as s:
+                    row = s.get(Dataset, dataset_id)
+                    if row is None:
+                        return
+                    conn = s.connection()
+                    image_base, ann_base = self._clear_and_reserve(s, dataset_id)
+                    bulk_insert(
+                        conn,
+                        Image,
+                        ("id", "dataset_id", "file", "split", "width", "height", "label", "present", "has_issues"),
+                        (
+                            (
+                                image_base + i,
+                                dataset_id,
+                                rec.file,
+                                rec.split,
+                                rec.width,
+                                rec.height,
+                                rec.label,
+                                True,
+                                False,
+                            )
+                            for i, rec in enumerate(parsed.images)
+                        ),
+                    )
                     rows = annotation_rows(parsed.images, image_base, ann_base)
-                    bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
-                self._write_rest(s, row, index, image_base, ann_base, compute_stats)
+                    if not boxes_need_sizes:  # while the probes finish
+                        bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
+                    index = lint()
+                    self._progress[dataset_id] = 0.9
+                    if boxes_need_sizes:
+                        bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
+                    self._write_rest(s, row, index, image_base, ann_base, compute_stats)
         self.log.info(
             "indexed dataset %s: %d images, %d annotations in %.1f s",
             dataset_id,
@@ -334,6 +381,41 @@ class DatasetService:
             index.num_annotations,
             time.monotonic() - started,
         )
+
+    def _rows_in_worker(self, stack: contextlib.ExitStack, root: Path, fmt: str, listing) -> tuple | None:
+        """Start a worker making the box rows in a file of its own (SQLite only: on
+        PostgreSQL rows go in by COPY); (the file, its future)."""
+        if self.store.engine.dialect.name != "sqlite":
+            return None
+        from joblib.externals.loky import ProcessPoolExecutor
+
+        from .rows_file import write_rows_file
+
+        tmp = self.data_dir / "tmp"  # cleaned when a server starts alone on the data directory
+        tmp.mkdir(parents=True, exist_ok=True)
+        path = tmp / f"rows-{uuid.uuid4().hex}.sqlite"
+        stack.callback(path.unlink, missing_ok=True)
+        worker = stack.enter_context(ProcessPoolExecutor(max_workers=1))
+        return path, worker.submit(write_rows_file, str(root), fmt, listing, str(path))
+
+    def _worker_rows(self, rows_file: tuple, index) -> str | None:
+        """The file of the worker's rows, when it read what this thread read; else None."""
+        import numpy as np
+
+        from .rows_file import summarize
+
+        path, future = rows_file
+        try:
+            theirs = future.result()
+        except Exception:  # the worker's failure only costs the time it would have saved
+            self.log.warning("the box rows' worker failed; writing them here", exc_info=True)
+            return None
+        known = index.box_class[index.box_class >= 0]
+        ours = summarize(index.records, int(known.sum()), float(np.nansum(index.boxes.sum(axis=1))))
+        if not ours.agrees(theirs):
+            self.log.info("the dataset changed between its two reads; writing its box rows here")
+            return None
+        return str(path)
 
     def _clear_and_reserve(self, s, dataset_id: int) -> tuple[int, int]:
         """Drop a previous index of the dataset and pick the first free ids.
@@ -347,18 +429,47 @@ class DatasetService:
         ann_base = (s.scalar(select(func.max(Annotation.id))) or 0) + 1
         return image_base, ann_base
 
-    def _write_rest(self, s, row: Dataset, index, image_base: int, ann_base: int, compute_stats) -> None:
-        dataset_id = row.id
-        conn = s.connection()
-        bulk_update(
+    @staticmethod
+    def _insert_indexed_images(conn, dataset_id: int, index, image_base: int) -> None:
+        """The images of a finished index, as they are to stay (no update after)."""
+        bulk_insert(
             conn,
             Image,
-            ("width", "height", "present", "has_issues", "checksum"),
+            ("id", "dataset_id", "file", "split", "width", "height", "label", "present", "has_issues", "checksum"),
             (
-                (im.width, im.height, im.present, im.has_issues, im.checksum, image_base + i)
+                (
+                    image_base + i,
+                    dataset_id,
+                    im.file,
+                    im.split,
+                    im.width,
+                    im.height,
+                    im.label,
+                    im.present,
+                    im.has_issues,
+                    im.checksum,
+                )
                 for i, im in enumerate(index.images)
-            ),
+            ),  # fmt: skip
         )
+
+    def _write_rest(
+        self, s, row: Dataset, index, image_base: int, ann_base: int, compute_stats, *, images_final: bool = False
+    ) -> None:
+        """Issues, stats and the dataset's row; the images' probed values too, unless they
+        went in with them (`images_final`)."""
+        dataset_id = row.id
+        conn = s.connection()
+        if not images_final:
+            bulk_update(
+                conn,
+                Image,
+                ("width", "height", "present", "has_issues", "checksum"),
+                (
+                    (im.width, im.height, im.present, im.has_issues, im.checksum, image_base + i)
+                    for i, im in enumerate(index.images)
+                ),
+            )
         bulk_insert(
             conn,
             DatasetIssue,

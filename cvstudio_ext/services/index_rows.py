@@ -73,6 +73,17 @@ def bulk_update(conn, model, columns: tuple[str, ...], rows) -> None:
     _executemany(conn, sql, rows)
 
 
+def fetch_rows(conn, sql: str, params: tuple):
+    """Rows of a query (written with `?` marks) straight from the driver, as tuples: no
+    result objects for a million boxes. JSON columns come as the driver gives them."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql if conn.dialect.paramstyle == "qmark" else sql.replace("?", "%s"), params)
+        yield from cursor
+    finally:
+        cursor.close()
+
+
 def _mark(conn) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 

@@ -65,6 +65,14 @@ def _json_text(value: object) -> str:
 WRITE = "cvstudio_write"  # the execution option that marks a connection's transaction as a write
 
 
+def _detach_on_checkin(dbapi_connection, record) -> None:
+    """Databases a write attached (services/rows_file.py) are detached when its
+    connection comes back to the pool: SQLite detaches none inside a transaction."""
+    for name in record.info.pop("attached", ()):
+        if dbapi_connection is not None:
+            dbapi_connection.execute(f"DETACH DATABASE {name}")
+
+
 def _sqlite_manual_begin(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
 
@@ -92,6 +100,7 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "connect", _sqlite_manual_begin)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "checkin", _detach_on_checkin)
     else:
         engine = create_engine(url, pool_pre_ping=True, **json_codec)
         if engine.dialect.name == "postgresql":

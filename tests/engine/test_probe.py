@@ -136,3 +136,27 @@ def test_data_after_end_marker_is_not_corrupt(tmp_path):
     (tmp_path / "motion.jpg").write_bytes(jpg + os.urandom(5000))
     p = probe_image(tmp_path / "motion.jpg")
     assert p.ok and (p.width, p.height) == (40, 30)
+
+
+def test_hard_links_are_read_once(tmp_path, monkeypatch):
+    """Names of one file (hard links) are read once, and each gets the file's verdict; a
+    file changed meanwhile (a new change time) is read again."""
+    from cvstudio_ext.engine.datasets import probe as probe_module
+
+    src = _image(tmp_path / "src.jpg", 40, 30)
+    other = _image(tmp_path / "other.png", 7, 3, "PNG")
+    links = [tmp_path / f"l{i}.jpg" for i in range(5)]
+    for link in links:
+        os.link(src, link)
+    read: list[str] = []
+    real = probe_module._probe_file
+    monkeypatch.setattr(probe_module, "_probe_file", lambda p, st: read.append(os.fspath(p)) or real(p, st))
+    results = probe_images([src, *links, other])
+    assert len(read) == 2  # the linked file once, the other file once
+    assert [(r.ok, r.width, r.height) for r in results] == [(True, 40, 30)] * 6 + [(True, 7, 3)]
+    assert len({r.checksum for r in results[:6]}) == 1 and len({id(r) for r in results}) == 7
+    # a linked file written in place between two probes is read again
+    with open(links[0], "r+b") as fh:
+        fh.truncate(100)
+    again = probe_images(links)
+    assert all(not r.ok and r.error for r in again)

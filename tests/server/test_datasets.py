@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -276,3 +277,85 @@ async def test_the_class_filter_on_boxes_finds_each_image_of_the_class_once(api,
             files = [item["file"] for item in page["items"]]
             assert len(files) == len(set(files)) == page["total"], (name, class_id, page)
             assert set(files) == expected.get((name, class_id), set()), (name, class_id)
+
+
+def _coco_with_defects(root) -> None:
+    """A COCO set with what a second read must agree on: crowds, polygons, unknown and
+    integer boxes, a missing file, a box out of bounds and one without area."""
+    images, anns = [], []
+    for i in range(12):
+        if i != 11:  # the last one is listed but not on disk
+            write_image(root / "images" / f"{i}.jpg", 40, 30, seed=i % 5)  # duplicates too
+        images.append({"id": i + 1, "file_name": f"{i}.jpg", "width": 40, "height": 30})
+        for k in range(i % 4):
+            anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": [7, 9, 42][k % 3],
+                         "bbox": [1.5 * k, 2, 10, 5] if k != 2 else [0, 0, 60, 0], "area": 50, "iscrowd": k % 2,
+                         "segmentation": [[1, 1, 9, 1, 9, 9]] if k == 1 else []})  # fmt: skip
+    (root / "annotations").mkdir(parents=True)
+    coco = {"images": images, "annotations": anns, "categories": [{"id": 7, "name": "a"}, {"id": 9, "name": "b"}]}
+    (root / "annotations" / "instances_train.json").write_text(json.dumps(coco))
+
+
+async def _everything(api, dataset_id: int) -> tuple:
+    page = (await api.get(f"datasets/{dataset_id}/images", params={"limit": 500})).json
+    items = [
+        (i["file"], i["split"], i["width"], i["height"], sorted(x["kind"] for x in i["issues"]),
+         [{k: v for k, v in a.items() if k != "id"} for a in i["annotations"]])
+        for i in page["items"]
+    ]  # fmt: skip
+    stats = (await api.get(f"datasets/{dataset_id}/stats")).json
+    for issue in stats["issues"]:
+        issue.pop("image_id"), issue.pop("annotation_id", None)
+    return items, stats
+
+
+async def test_rows_from_the_worker_are_the_indexers_own(api, jp_root_dir, cv_data_dir, cv_db_url, monkeypatch):
+    """A large dataset's box rows come from a second process on SQLite (rows_file.py):
+    the index is the same as the one the indexer writes alone, for every format, and
+    YOLO (boxes that need the image sizes) falls back to the indexer's rows."""
+    from cvstudio_ext.services import datasets as service
+    from cvstudio_ext.services import rows_file
+
+    if cv_db_url:
+        pytest.skip("PostgreSQL takes the rows by COPY; the worker is SQLite's")
+    copied = []
+    real_copy = rows_file.copy_rows
+    monkeypatch.setattr(
+        rows_file, "copy_rows", lambda conn, path, *ids: copied.append(path) or real_copy(conn, path, *ids)
+    )
+    _coco_with_defects(jp_root_dir / "coco")
+    copy_sample("voc-datumaro-full", jp_root_dir)
+    yolo_with_every_defect(jp_root_dir / "yolo")
+    for folder in ("coco", "voc-datumaro-full", "yolo"):
+        got = []
+        for n, threshold in enumerate((10**9, 0)):
+            monkeypatch.setattr(service, "ROWS_WORKER_MIN_IMAGES", threshold)
+            ds = await api.register(folder, f"{folder}-{n}")
+            assert ds["status"] == "ready", ds
+            got.append(await _everything(api, ds["id"]))
+        assert got[0] == got[1], folder
+        assert len(copied) == (0 if folder == "yolo" else 1), folder  # the worker's rows, where it can make them
+        copied.clear()
+        items, stats = got[1]
+        assert stats["num_annotations"] == sum(len(i[5]) for i in items) > 0
+    # the rows' files go once the worker has ended (just after the dataset is ready)
+    for _ in range(100):
+        if not list(cv_data_dir.glob("tmp/rows-*")):
+            break
+        await asyncio.sleep(0.1)
+    assert not list(cv_data_dir.glob("tmp/rows-*"))
+
+
+def test_two_reads_agree_only_on_the_same_rows():
+    from cvstudio_ext.engine.datasets.records import AnnotationRecord, ImageRecord
+    from cvstudio_ext.services.rows_file import summarize
+
+    def records(x: float, split: str = "train") -> list:
+        return [ImageRecord("a.jpg", split, None, 40, 30, [AnnotationRecord(0, bbox=(x, 1.0, 2.0, 3.0))])]
+
+    same = summarize(records(1.0), 0, 7.0)
+    assert same.agrees(summarize(records(1.0), 0, 7.0 + 1e-12))
+    assert not same.agrees(summarize(records(1.0, "val"), 0, 7.0))  # a split moved
+    assert not same.agrees(summarize(records(1.0), 1, 7.0))  # a class changed
+    assert not same.agrees(summarize(records(2.0), 0, 8.0))  # a box moved
+    assert not same.agrees(None)  # the worker could not make them

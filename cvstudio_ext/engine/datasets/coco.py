@@ -17,9 +17,11 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from ...errors import Unsupported
+from . import cocofile
+from .cocofile import MISSING
+from .cocofile import Annotation as CocoAnnotation
+from .cocofile import Image as CocoImage
 from .records import (
     AnnotationRecord,
     Candidate,
@@ -115,35 +117,6 @@ def kind_from_head(head: str) -> str | None:
         return "panoptic"
     if '"caption"' in s:
         return "captions"
-    return "instances"
-
-
-def kind_from_data(data: Any) -> str | None:
-    """The kind of a parsed JSON, or None when it is not COCO."""
-    if not isinstance(data, dict):
-        return None
-    images, anns, cats = (
-        data.get("images"),
-        data.get("annotations"),
-        data.get("categories"),
-    )
-    if not isinstance(images, list) or not (isinstance(anns, list) or isinstance(cats, list)):
-        return None
-    anns = anns if isinstance(anns, list) else []
-    cats = cats if isinstance(cats, list) else []
-    if any(isinstance(c, dict) and "keypoints" in c for c in cats):
-        return "keypoints"
-    sample = [a for a in anns[:200] if isinstance(a, dict)]
-    if any("keypoints" in a for a in sample):
-        return "keypoints"
-    if any("segments_info" in a for a in sample):
-        return "panoptic"
-    if any("caption" in a for a in sample):
-        return "captions"
-    if sample and not any("bbox" in a or "segmentation" in a for a in sample):
-        return "labels"
-    if not anns and not cats:
-        return "image_info"
     return "instances"
 
 
@@ -308,16 +281,16 @@ def _read(root: Path, listing: Listing) -> ParsedDataset:
     categories: dict[Any, str] = {}
     base_split: dict[str, str] = {}
     read_files: list[str] = []
-    parsed: list[tuple[str, dict, str, str | None]] = []
+    parsed: list[tuple[str, cocofile.File, str, str | None]] = []
 
     for rel in inst:
         try:
             with open(root / rel, "rb") as fh:
-                data = orjson.loads(fh.read())
+                data = cocofile.decode(fh.read())
         except (OSError, ValueError, RecursionError) as exc:
             issues.append(ParsedIssue("malformed_annotation", rel, f"JSON does not parse: {exc}"))
             continue
-        kind = kind_from_data(data)
+        kind = cocofile.kind(data)
         if kind != "instances":
             if kind is not None:
                 skipped[rel] = kind
@@ -332,7 +305,7 @@ def _read(root: Path, listing: Listing) -> ParsedDataset:
             continue
         split, raw = split_of(rel)
         parsed.append((rel, data, split, raw))
-        cats = data.get("categories")
+        cats = data.categories
         for c in cats if isinstance(cats, list) else []:
             if not isinstance(c, dict) or "id" not in c:
                 sink.add("malformed_annotation", rel, "category without an id", source=rel)
@@ -370,14 +343,14 @@ def _read(root: Path, listing: Listing) -> ParsedDataset:
     for rel, data, split, raw in parsed:
         read_files.append(rel)
         bases = _bases(rel, raw, split)
-        imgs = data.get("images")
+        imgs = data.images
         if not isinstance(imgs, list):
             sink.add("malformed_annotation", rel, '"images" is not a list', source=rel)
             imgs = []
         # choose the image folder that holds most of the first images
         hits = [0] * len(bases)
         for im in imgs[:50]:
-            fn = im.get("file_name") if isinstance(im, dict) else None
+            fn = im.file_name if type(im) is CocoImage else None
             if not isinstance(fn, str):
                 continue
             for bi, b in enumerate(bases):
@@ -395,7 +368,7 @@ def _read(root: Path, listing: Listing) -> ParsedDataset:
 
         by_id: dict[Any, ImageRecord | None] = {}
         for im in imgs:
-            if not isinstance(im, dict):
+            if type(im) is not CocoImage:
                 sink.add(
                     "malformed_annotation",
                     rel,
@@ -403,7 +376,7 @@ def _read(root: Path, listing: Listing) -> ParsedDataset:
                     source=rel,
                 )
                 continue
-            fn, iid = im.get("file_name"), im.get("id")
+            fn, iid = im.file_name, im.id
             try:
                 hash(iid)
             except TypeError:
@@ -412,7 +385,7 @@ def _read(root: Path, listing: Listing) -> ParsedDataset:
                 sink.add(
                     "malformed_annotation",
                     rel,
-                    f"image entry without file_name or id: {str(im)[:80]}",
+                    f"image entry without file_name or id: {cocofile.text(im)[:80]}",
                     source=rel,
                 )
                 continue
@@ -443,14 +416,14 @@ def _read(root: Path, listing: Listing) -> ParsedDataset:
                 rec = ImageRecord(
                     file=path,
                     split=split,
-                    width=_dim(im.get("width")),
-                    height=_dim(im.get("height")),
+                    width=_dim(im.width),
+                    height=_dim(im.height),
                 )
                 records[path] = rec
                 order.append(rec)
             by_id[iid] = rec
 
-        anns = data.get("annotations")
+        anns = data.annotations
         if not isinstance(anns, list):
             if anns is not None:
                 sink.add(
@@ -465,34 +438,41 @@ def _read(root: Path, listing: Listing) -> ParsedDataset:
         get_cat = cat_index.get
         for n, a in enumerate(anns):
             try:
-                rec = get_img(a["image_id"], False)
+                if type(a) is not CocoAnnotation or a.image_id is MISSING:
+                    raise KeyError("image_id")
+                rec = get_img(a.image_id, False)
                 if rec is False:
                     sink.add(
                         "malformed_annotation",
                         rel,
-                        f"annotation {a.get('id', n)} refers to image id {a['image_id']!r} that is not listed",
+                        f"annotation {_ann_id(a, n)} refers to image id {a.image_id!r} that is not listed",
                         source=rel,
                     )
                     continue
                 if rec is None:
                     continue
-                cid = a.get("category_id")
+                cid = a.category_id
                 ci = get_cat(cid)
-                bbox = a.get("bbox")
+                bbox = a.bbox
                 bb = None
-                if bbox is not None:
+                if type(bbox) is tuple:  # decoded as four floats
+                    bb = bbox
+                elif bbox is not None and bbox is not MISSING:
                     if type(bbox) is list and len(bbox) == 4:
                         x, y, w, h = bbox
-                        bb = (x, y, w, h) if _NUMBER >= {type(x), type(y), type(w), type(h)} else None
+                        if type(x) is float and type(y) is float and type(w) is float and type(h) is float:
+                            bb = (x, y, w, h)
+                        else:
+                            bb = _box(x, y, w, h)
                     if bb is None:
                         sink.add(
                             "malformed_annotation",
                             rel,
-                            f"annotation {a.get('id', n)}: bbox {str(bbox)[:60]} is not [x, y, w, h]",
+                            f"annotation {_ann_id(a, n)}: bbox {str(bbox)[:60]} is not [x, y, w, h]",
                             source=rel,
                         )
-                seg = a.get("segmentation")
-                area = a.get("area")
+                seg = a.segmentation
+                area = a.area
                 ta = type(area)
                 # positional: class_id, source_class, bbox, norm_bbox, area, iscrowd, difficult, segmentation
                 ann = AR(
@@ -501,16 +481,16 @@ def _read(root: Path, listing: Listing) -> ParsedDataset:
                     bb,
                     None,
                     area if ta is float else (float(area) if ta is int else None),
-                    bool(a.get("iscrowd")),
+                    bool(a.iscrowd),
                     False,
-                    seg or None,
+                    None if seg is MISSING else (seg or None),
                 )
                 anns_list = rec.annotations
                 if ci is None:
                     sink.add(
                         "unknown_class",
                         rec.file,
-                        f"{rel}: annotation {a.get('id', n)} has category id {cid!r}, which is not in the categories",
+                        f"{rel}: annotation {_ann_id(a, n)} has category id {cid!r}, which is not in the categories",
                         len(anns_list),
                         source=rel,
                     )
@@ -519,7 +499,7 @@ def _read(root: Path, listing: Listing) -> ParsedDataset:
                 sink.add(
                     "malformed_annotation",
                     rel,
-                    f"annotation #{n} is malformed: {str(a)[:80]}",
+                    f"annotation #{n} is malformed: {cocofile.text(a)[:80]}",
                     source=rel,
                 )
     sink.close()
@@ -561,19 +541,34 @@ def _default_base(rel: str, bases: list[str], listing: Listing) -> str:
     return jdir
 
 
-_NUMBER = {float, int}
+def _ann_id(a: CocoAnnotation, n: int) -> Any:
+    return n if a.id is MISSING else a.id
+
+
+def _box(*values: Any) -> tuple[float, float, float, float] | None:
+    """A box of ints (or ints and floats) as floats, which every integer a JSON number
+    can be fits (the database's integers stop at 2**63); None when one is not a number."""
+    if any(type(v) not in (int, float) for v in values):
+        return None
+    return tuple(float(v) for v in values)  # type: ignore[return-value]
 
 
 def _disk_images(listing: Listing, files: list[tuple[str, str]]) -> list[str]:
     """Image files of the dataset: mask folders (VOC-style, panoptic/stuff PNG folders named
-    after their JSON) left out."""
-    exclude = {_stem(r) for r, _ in files}
+    after their JSON) left out. Detection and reading both ask: listed once."""
+    return list(listing.memo(f"coco.disk_images {files!r}", lambda: _list_disk_images(listing, files)))  # type: ignore[arg-type]
+
+
+def _list_disk_images(listing: Listing, files: list[tuple[str, str]]) -> list[str]:
+    masks: dict[str, bool] = {}
     out = []
-    for f in listing.images(exclude):
-        parts = f.split("/")[:-1]
-        if any(p.lower().startswith(_MASK_DIR_PREFIXES) for p in parts):
-            continue
-        out.append(f)
+    for f in listing.images({_stem(r) for r, _ in files}):
+        d = f.rpartition("/")[0]
+        mask = masks.get(d)
+        if mask is None:
+            mask = masks[d] = any(p.lower().startswith(_MASK_DIR_PREFIXES) for p in d.split("/")) if d else False
+        if not mask:
+            out.append(f)
     return out
 
 
@@ -603,7 +598,6 @@ def _locate(fn: str, best: str, others: list[str], fs: set[str]) -> str | None:
 
 __all__ = [
     "detect",
-    "kind_from_data",
     "kind_from_name",
     "read",
     "scan_json_files",

@@ -63,6 +63,11 @@ class DatasetIndex:
     issues: list[IndexedIssue]
     num_boxes: int
     meta: dict[str, Any] = field(default_factory=dict)
+    # every annotation in index order, as arrays for the stats: its box (NaN without
+    # one), class (-1 for an unknown one) and image position
+    boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    box_class: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    box_image: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def num_images(self) -> int:
@@ -107,13 +112,10 @@ def _complete_annotations(anns: list[AnnotationRecord], width: int | None, heigh
             ]
 
 
-def _box_issues(records: list[ImageRecord], images: list[IndexedImage], counts: list[int]) -> list[IndexedIssue]:
+def _box_issues(boxes: list[tuple], b: np.ndarray, owner: np.ndarray, images: list[IndexedImage]) -> list[IndexedIssue]:
     """Zero-area and out-of-bounds boxes, checked for all boxes at once with numpy."""
-    boxes = [a.bbox if a.bbox is not None else _NO_BOX for rec in records for a in rec.annotations]
     if not boxes:
         return []
-    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    owner = np.repeat(np.arange(len(images)), counts)
     size = np.array([(im.width or 0, im.height or 0) for im in images], dtype=np.float64).reshape(-1, 2)[owner]
     x, y, w, h = b.T
     known = ~np.isnan(x)
@@ -151,6 +153,8 @@ def build_index(parsed: ParsedDataset, probes: list[Any]) -> DatasetIndex:
     counts: list[int] = []
     first_with_checksum: dict[str, str] = {}
     used_classes: set[int | None] = set()
+    boxes: list[tuple] = []
+    box_classes: list[int | None] = []
     classification = parsed.task == "classification"
     position = 0
 
@@ -180,9 +184,14 @@ def build_index(parsed: ParsedDataset, probes: list[Any]) -> DatasetIndex:
             if not classification and pr.present:
                 add(IndexedIssue("unlabeled_image", i, None, f"{rec.file} has no annotations"))
             continue
-        _complete_annotations(anns, width, height)
+        here = [a.bbox for a in anns]
+        if None in here:  # YOLO's normalized boxes and polygons (or annotations without a box)
+            _complete_annotations(anns, width, height)
+            here = [_NO_BOX if a.bbox is None else a.bbox for a in anns]
+        boxes += here
         class_ids = [a.class_id for a in anns]
         used_classes.update(class_ids)
+        box_classes += class_ids
         if None in class_ids:
             for k, ann in enumerate(anns):
                 if ann.class_id is None:
@@ -190,7 +199,10 @@ def build_index(parsed: ParsedDataset, probes: list[Any]) -> DatasetIndex:
                     add(IndexedIssue("unknown_class", i, position + k, detail))
         position += len(anns)
 
-    issues.extend(_box_issues(parsed.images, images, counts))
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    owner = np.repeat(np.arange(len(images)), counts)
+    classes = np.fromiter((-1 if c is None else c for c in box_classes), dtype=np.int64, count=len(box_classes))
+    issues.extend(_box_issues(boxes, b, owner, images))
 
     for pi in parsed.issues:
         image = index_of_file.get(pi.file) if pi.file else None
@@ -210,5 +222,6 @@ def build_index(parsed: ParsedDataset, probes: list[Any]) -> DatasetIndex:
         if issue.image is not None:
             images[issue.image].has_issues = True
     return DatasetIndex(
-        parsed.format, parsed.task, parsed.classes, images, parsed.images, issues, position, dict(parsed.meta)
-    )
+        parsed.format, parsed.task, parsed.classes, images, parsed.images, issues, position, dict(parsed.meta),
+        b, classes, owner,
+    )  # fmt: skip

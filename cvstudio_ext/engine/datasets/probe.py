@@ -15,7 +15,7 @@ import math
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from joblib.externals.loky import get_reusable_executor
@@ -90,12 +90,21 @@ def probe_image(path: str | os.PathLike) -> ImageProbe:
     Never raises for a bad file; the verdict is in `ok`/`error` so one broken image
     cannot stop the indexing of a whole dataset.
     """
+    st = _stat(path)
+    return st if isinstance(st, ImageProbe) else _probe_file(path, st)
+
+
+def _stat(path: str | os.PathLike) -> os.stat_result | ImageProbe:
+    """The file's stat, or the probe of a file that is not there."""
     try:
-        st = os.stat(path)
+        return os.stat(path)
     except FileNotFoundError:
         return ImageProbe(present=False, error="file not found")
     except OSError as exc:
         return ImageProbe(present=False, error=f"cannot stat file: {exc.strerror or exc}")
+
+
+def _probe_file(path: str | os.PathLike, st: os.stat_result) -> ImageProbe:
     if stat.S_ISDIR(st.st_mode):
         return ImageProbe(present=True, error="is a directory, not an image file")
     if not stat.S_ISREG(st.st_mode):
@@ -148,7 +157,25 @@ def probe_image(path: str | os.PathLike) -> ImageProbe:
 
 
 def _probe_chunk(paths: list[str]) -> list[ImageProbe]:
-    return [probe_image(p) for p in paths]
+    """Hard links to one file (one device and inode, its size and change time the same)
+    are read once a chunk: datasets made with `images: link`, or of a few images linked
+    many times, hold the same bytes under many names."""
+    out: list[ImageProbe] = []
+    read: dict[tuple[int, int, int, int], ImageProbe] = {}
+    for p in paths:
+        st = _stat(p)
+        if isinstance(st, ImageProbe):
+            out.append(st)
+            continue
+        if st.st_nlink < 2:
+            out.append(_probe_file(p, st))
+            continue
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_ctime_ns)
+        probe = read.get(key)
+        if probe is None:
+            probe = read[key] = _probe_file(p, st)
+        out.append(replace(probe))
+    return out
 
 
 def probe_images(

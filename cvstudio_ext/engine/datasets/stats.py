@@ -40,22 +40,15 @@ def compute_stats(index: DatasetIndex, image_ids: list[int], annotation_ids: lis
         boxes = np.zeros((0, 4))
         objects = np.array([], dtype=np.float64)
     else:
-        per_image = [0] * len(index.images)
-        flat_boxes = []
-        for i, rec in enumerate(index.records):
-            per_image[i] = len(rec.annotations)
-            seen = set()
-            for ann in rec.annotations:
-                if ann.bbox is not None:
-                    flat_boxes.append(ann.bbox)
-                cid = ann.class_id
-                if cid is not None and 0 <= cid < n:
-                    anns_per_class[cid] += 1
-                    seen.add(cid)
-            for cid in seen:
-                images_per_class[cid] += 1
-        boxes = np.array(flat_boxes, dtype=np.float64).reshape(-1, 4)
-        objects = np.array([per_image[i] for i in present], dtype=np.float64)
+        cls, owner = index.box_class, index.box_image
+        known = (cls >= 0) & (cls < n)
+        anns_per_class = np.bincount(cls[known], minlength=n).tolist()
+        # an image counts once for each class it has a box of
+        pairs = np.unique(owner[known] * max(n, 1) + cls[known])
+        images_per_class = np.bincount(pairs % max(n, 1), minlength=n).tolist() if n else []
+        boxes = index.boxes[~np.isnan(index.boxes[:, 0])] if len(index.boxes) else np.zeros((0, 4))
+        per_image = np.bincount(owner, minlength=len(index.images)).astype(np.float64)
+        objects = per_image[np.asarray(present, dtype=np.int64)]
     w, h = boxes[:, 2], boxes[:, 3]
     positive = (w > 0) & (h > 0)
 

@@ -337,12 +337,15 @@ def _build_layout(root: Path, listing: Listing) -> Layout:
         lay.class_map = {str(i): i for i in range(len(lay.classes))}
 
     fs = listing.file_set
-    for img in images:
+    # label files are .txt files: a folder without any (a COCO set of 100,000 images)
+    # needs no candidates looked up
+    has_txt = any(f.endswith(".txt") for f in listing.files)
+    for img in images if has_txt else ():
         for cand in _label_candidates(img):
             if cand in fs:
                 lay.label_of[img] = cand
                 break
-    for img in lay.listed_missing:
+    for img in lay.listed_missing if has_txt else ():
         for cand in _label_candidates(img):
             if cand in fs:
                 lay.label_of[img] = cand
