@@ -321,59 +321,32 @@ class DatasetService:
                 probed.update(zip(rest, probe_images([os.path.join(base, f) for f in rest], n_jobs=1)))
                 return build_index(parsed, [probed[rec.file] for rec in parsed.images])
 
-            if rows_file is not None and not boxes_need_sizes:
-                # the worker makes the box rows: lint meanwhile, then write in one go
-                index = lint()
-                with self._write_lock, self.store.session.begin() as s:
-                    row = s.get(Dataset, dataset_id)
-                    if row is None:
-                        return
-                    conn = s.connection()
-                    image_base, ann_base = self._clear_and_reserve(s, dataset_id)
+            # when the worker makes the box rows, lint meanwhile and then write in one go
+            index = lint() if rows_file is not None and not boxes_need_sizes else None
+            with self._write_lock, self.store.session.begin() as s:
+                row = s.get(Dataset, dataset_id)
+                if row is None:
+                    return
+                conn = s.connection()
+                image_base, ann_base = self._clear_and_reserve(s, dataset_id)
+                rows = annotation_rows(parsed.images, image_base, ann_base)
+                linted_first = index is not None
+                if linted_first:
                     self._insert_indexed_images(conn, dataset_id, index, image_base)
-                    rows = self._worker_rows(rows_file, index)
-                    if rows is not None:
-                        copy_rows(conn, rows, image_base, ann_base)
+                    path = self._worker_rows(rows_file, index)
+                    if path is not None:
+                        copy_rows(conn, path, image_base, ann_base)
                     else:
-                        bulk_insert(
-                            conn, Annotation, ANNOTATION_COLUMNS, annotation_rows(parsed.images, image_base, ann_base)
-                        )
-                    self._progress[dataset_id] = 0.9
-                    self._write_rest(s, row, index, image_base, ann_base, compute_stats, images_final=True)
-            else:
-                with self._write_lock, self.store.session.begin() as s:
-                    row = s.get(Dataset, dataset_id)
-                    if row is None:
-                        return
-                    conn = s.connection()
-                    image_base, ann_base = self._clear_and_reserve(s, dataset_id)
-                    bulk_insert(
-                        conn,
-                        Image,
-                        ("id", "dataset_id", "file", "split", "width", "height", "label", "present", "has_issues"),
-                        (
-                            (
-                                image_base + i,
-                                dataset_id,
-                                rec.file,
-                                rec.split,
-                                rec.width,
-                                rec.height,
-                                rec.label,
-                                True,
-                                False,
-                            )
-                            for i, rec in enumerate(parsed.images)
-                        ),
-                    )
-                    rows = annotation_rows(parsed.images, image_base, ann_base)
+                        bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
+                else:
+                    self._insert_parsed_images(conn, dataset_id, parsed, image_base)
                     if not boxes_need_sizes:  # while the probes finish
                         bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
                     index = lint()
-                    self._progress[dataset_id] = 0.9
                     if boxes_need_sizes:
                         bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
-                    self._write_rest(s, row, index, image_base, ann_base, compute_stats)
+                self._progress[dataset_id] = 0.9
+                self._write_rest(s, row, index, image_base, ann_base, compute_stats, images_final=linted_first)
         self.log.info(
             "indexed dataset %s: %d images, %d annotations in %.1f s",
             dataset_id,
@@ -428,6 +401,19 @@ class DatasetService:
         image_base = (s.scalar(select(func.max(Image.id))) or 0) + 1
         ann_base = (s.scalar(select(func.max(Annotation.id))) or 0) + 1
         return image_base, ann_base
+
+    @staticmethod
+    def _insert_parsed_images(conn, dataset_id: int, parsed, image_base: int) -> None:
+        """The images as read, before probing: sizes and defects follow in `_write_rest`."""
+        bulk_insert(
+            conn,
+            Image,
+            ("id", "dataset_id", "file", "split", "width", "height", "label", "present", "has_issues"),
+            (
+                (image_base + i, dataset_id, rec.file, rec.split, rec.width, rec.height, rec.label, True, False)
+                for i, rec in enumerate(parsed.images)
+            ),
+        )
 
     @staticmethod
     def _insert_indexed_images(conn, dataset_id: int, index, image_base: int) -> None:
