@@ -20,8 +20,9 @@ baseline measured in the same run:
 
 A round is: a new server on a new data directory (register, export, split), then
 pycocotools, then Datumaro (then the floor), so the machine's drift falls on all of them
-alike; before each measurement the disk's dirty pages are written out, and the load
-average and the I/O pressure are printed and kept in the results. Datumaro runs in
+alike; before each measurement the disk's dirty pages are written out and the disk gets
+up to a minute to fall under 5% I/O wait, and the load average and the I/O pressure are
+printed and kept in the results. Datumaro runs in
 its own virtualenv (bench/.venv-datumaro, `make bench` makes it: in .venv it would
 change Pillow's version under the tests); without it its figures are skipped.
 """
@@ -45,21 +46,33 @@ DATUMARO_PYTHON = HERE / ".venv-datumaro" / "bin" / "python"
 DATUMARO_SCRIPT = HERE / "datumaro_baseline.py"
 ROUNDS = 3  # registration and split: medians
 EXPORT_ROUNDS = 2  # export against Datumaro's conversion: the better of two each
+IO_SETTLED = 5.0  # % of the last 10 s with a task waiting on I/O, below which a measurement starts
 FRACTIONS = {"train": 0.8, "val": 0.1, "test": 0.1}
+
+
+def _io_wait() -> float | None:
+    """The share of the last 10 s some task waited on I/O (/proc/pressure/io), where the
+    kernel has it."""
+    try:
+        return float(Path("/proc/pressure/io").read_text().split()[1].split("=")[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _state() -> tuple[float, float | None]:
     """Before a measurement: dirty pages written out (what one step wrote is not left for
-    the next to wait on), then the 1-minute load average and the share of the last 10 s
-    some task waited on I/O (/proc/pressure/io, where the kernel has it): this machine's
-    disk is shared, and creating 100,000 files took from 9 s to 60 s from one minute to
-    the next."""
+    the next to wait on), and up to a minute for the disk to settle (removing the last
+    step's 100,000 files kept it busy for tens of seconds after: the first full-size run
+    measured registrations at 47% to 63% I/O wait, and 100,000 bare files took 70 s
+    there against 20 s for our whole export); then the 1-minute load average and the I/O
+    wait, kept with the figure: this machine's disk is shared."""
     os.sync()
-    try:
-        io = float(Path("/proc/pressure/io").read_text().split()[1].split("=")[1])
-    except (OSError, IndexError, ValueError):
-        io = None
-    return os.getloadavg()[0], io
+    for _ in range(60):
+        io = _io_wait()
+        if io is None or io < IO_SETTLED:
+            break
+        time.sleep(1)
+    return os.getloadavg()[0], _io_wait()
 
 
 def _said(state: tuple[float, float | None]) -> str:

@@ -184,7 +184,7 @@ class DatasetVersions:
         for column, value in copied.items():
             setattr(new, column, value)
         new.splits = counts
-        with self.datasets._write_lock, self.store.session.begin() as s:
+        with self.datasets._write_lock, self.store.session.begin(bulk=True) as s:
             self._number(s, new)
             new.status, new.progress = "ready", 1.0
             s.add(new)
@@ -223,7 +223,10 @@ class DatasetVersions:
             job.result = {"dataset_id": new.id, "version": new.version}
 
     def _number(self, s, new: Dataset) -> None:
-        """The next version of the name (in the write transaction: two never get one number)."""
+        """The next version of the name (in the write transaction: two never get one number).
+        Its parent must still be there: the write checks no foreign key (`bulk`)."""
+        if new.parent_id is not None and s.get(Dataset, new.parent_id) is None:
+            raise ops.OperationError("The dataset was deleted meanwhile.")
         if new.origin_id is None:
             return
         top = s.scalar(select(func.max(Dataset.version)).where(
@@ -318,7 +321,7 @@ class DatasetVersions:
         index = build_index(version.parsed, version.probes)
         job.progress = 0.7
         datasets = self.datasets
-        with datasets._write_lock, self.store.session.begin() as s:
+        with datasets._write_lock, self.store.session.begin(bulk=True) as s:
             self._number(s, new)
             new.status, new.progress = "indexing", 0.0
             s.add(new)

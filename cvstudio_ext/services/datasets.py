@@ -323,7 +323,7 @@ class DatasetService:
 
             # when the worker makes the box rows, lint meanwhile and then write in one go
             index = lint() if rows_file is not None and not boxes_need_sizes else None
-            with self._write_lock, self.store.session.begin() as s:
+            with self._write_lock, self.store.session.begin(bulk=True) as s:
                 row = s.get(Dataset, dataset_id)
                 if row is None:
                     return
