@@ -116,11 +116,12 @@ async def test_a_run_trains_reports_and_lands_in_the_library(api, jp_root_dir, j
     assert again == events[k:]
 
 
-async def statuses_until(api: Api, run_id: int, last: str, timeout: float = 90) -> list[str]:
-    """Every status the run shows, polled closely, until `last`."""
+async def statuses_until(api: Api, run_id: int, last: str, timeout: float = 90, first: str | None = None) -> list[str]:
+    """Every status the run shows, polled closely, until `last`; `first`: the one it was
+    created with (the POST's answer: a loaded machine may start it before the first poll)."""
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
-    seen: list[str] = []
+    seen: list[str] = [first] if first else []
     while not seen or seen[-1] != last:
         status = (await api.get(f"training/{run_id}")).json["status"]
         if not seen or status != seen[-1]:
@@ -139,7 +140,7 @@ async def test_pause_resume_and_more_epochs(api, jp_root_dir, jp_ws_fetch):
     `starting` (not `queued`) while its worker imports torch."""
     ds, model = await setup(api, jp_root_dir)
     run = (await api.post("training", body(ds, model, epochs=40, log_interval=1))).json
-    assert await statuses_until(api, run["id"], "running") == ["queued", "starting", "running"]
+    assert await statuses_until(api, run["id"], "running", first=run["status"]) == ["queued", "starting", "running"]
     run = (await api.get(f"training/{run['id']}")).json
     assert (datetime.fromisoformat(run["started_at"]) - datetime.fromisoformat(run["created_at"])).total_seconds() < 1
     for _ in range(200):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ...server.test_training import SMALL
 from .helpers import fill_new_run, open_lab, shoot, start_lab
@@ -44,14 +45,27 @@ def test_the_file_browsers_register_as_dataset_works_under_a_prefix(ppage, prefi
     ppage.wait_for_selector(f"#cvstudio-dataset-{dataset_id} canvas[data-drawn='1']")
 
 
+def open_palette(page) -> None:
+    """The palette's shortcut, again until the palette shows: a lab that is still
+    settling after a reload can miss the first key press (seen once on a loaded machine)."""
+    for _ in range(5):
+        page.keyboard.press("Control+Shift+C")
+        try:
+            page.wait_for_selector(".lm-CommandPalette-input:visible", timeout=5000)
+            return
+        except PlaywrightTimeout:
+            continue
+    page.wait_for_selector(".lm-CommandPalette-input:visible", timeout=1)
+
+
 def test_a_run_from_the_palette_trains_and_its_weight_downloads_under_a_prefix(ppage, prefixed):
     ds = prefixed.api("POST", "datasets", json={"name": "prefixed-squares", "path": "squares"}).json()
     prefixed.wait_dataset(ds["id"])
     model = prefixed.api("POST", "models", json={"name": "prefixed-small", "graph": SMALL}).json()
     ppage.reload()  # the form lists what exists when it opens
     ppage.wait_for_selector(SIDEBAR_ICON)
-    ppage.keyboard.press("Control+Shift+C")
-    ppage.keyboard.type("CV Studio: New Run")
+    open_palette(ppage)
+    ppage.fill(".lm-CommandPalette-input", "CV Studio: New Run")
     ppage.click(".lm-CommandPalette-item:has-text('CV Studio: New Run')")
     form = ppage.locator("#cvstudio-new-run")
     fill_new_run(form, ds["id"], model["id"], "prefixed-run", epochs=2)
