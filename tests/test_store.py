@@ -43,6 +43,39 @@ def test_migrations_match_the_models(db_url):
     store.close()
 
 
+def test_upgrading_a_database_in_use_keeps_every_row(db_url):
+    """Migrations that rebuild a table (SQLite's batch mode copies it and drops the old
+    one) leave every row that points at it: a drop with foreign keys on cascades."""
+    from alembic import command
+
+    store = Store(db_url)
+    with store.engine.begin() as conn:
+        cfg = alembic_config(db_url)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0006")
+    with store.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO datasets (id, owner, name, format, task, path, managed, status, progress, classes, "
+            "num_images, num_annotations, splits, meta, created_at, updated_at) VALUES (1, 'u', 'd', 'yolo', "
+            "'detection', '/d', false, 'ready', 1, '[]', 1, 1, '{}', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        ))  # fmt: skip
+        conn.execute(text(
+            "INSERT INTO images (id, dataset_id, file, split, present, has_issues) VALUES (1, 1, 'a.jpg', 'train', true, false)"
+        ))  # fmt: skip
+        conn.execute(text("INSERT INTO annotations (id, image_id, class_id) VALUES (1, 1, 0)"))
+        conn.execute(text("INSERT INTO dataset_stats (dataset_id, data) VALUES (1, '{}')"))
+    store.migrate()
+    assert store.current_revision() == HEAD_REVISION
+    with store.engine.connect() as conn:
+        counts = [
+            conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in ("images", "annotations", "dataset_stats")
+        ]
+        assert counts == [1, 1, 1]
+        if db_url.startswith("sqlite"):
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # back on for the server's writes
+    store.close()
+
+
 def test_servers_starting_at_once_migrate_one_at_a_time(postgres):
     """Eight stores migrate one new PostgreSQL database together: each ends at head,
     none fails on a table another one created."""

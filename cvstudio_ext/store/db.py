@@ -164,7 +164,10 @@ class Store:
         from alembic import command
 
         cfg = alembic_config(self.url)
-        with self.engine.begin() as conn:
+        # SQLite alters a table by copying it and dropping the old one, and with foreign
+        # keys on a drop first deletes its rows, cascading: upgrading to 0007 emptied every
+        # dataset's index. Off for the migration (SQLite changes it only between transactions).
+        with self.engine.connect().execution_options(**{BULK: True}) as conn, conn.begin():
             if conn.dialect.name == "postgresql":
                 # a team's servers start together on one database: one migrates, the
                 # others wait here, then find the schema at head and do nothing
