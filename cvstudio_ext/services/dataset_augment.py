@@ -14,6 +14,7 @@ from ..errors import Invalid
 from ..store import Store
 from ..store.models import Annotation
 from .dataset_images import DatasetImages, class_name
+from .index_rows import boxes_of
 
 
 class DatasetAugment:
@@ -39,7 +40,10 @@ class DatasetAugment:
         validate_pipeline(pipeline)
         ds, img, path = self.images.image_source(user, dataset_id, image_id)
         with self.store.session() as s:
-            anns = list(s.scalars(select(Annotation).where(Annotation.image_id == image_id).order_by(Annotation.id)))
+            _, shift = boxes_of(ds)
+            anns = list(
+                s.scalars(select(Annotation).where(Annotation.image_id == image_id - shift).order_by(Annotation.id))
+            )
         try:
             with PILImage.open(path) as pil:
                 array = np.asarray(ImageOps.exif_transpose(pil).convert("RGB"))

@@ -11,6 +11,7 @@ from sqlalchemy import exists, func, select
 from ..errors import Conflict, NotFound
 from ..store import Store
 from ..store.models import Annotation, Dataset, DatasetIssue, DatasetStats, Image
+from .index_rows import boxes_of, shifted
 from .sharing import readable
 
 THUMB_SIDE = 256
@@ -46,6 +47,7 @@ class DatasetImages:
     ) -> dict[str, Any]:
         with self.store.session() as s:
             ds = readable(s, "dataset", dataset_id, user)
+            _, shift = boxes_of(ds)
             # an index's image ids are one contiguous block (see _clear_and_reserve); both
             # ends come from the (dataset_id, id) index in O(log n) on either database
             first = s.scalar(select(func.min(Image.id)).where(Image.dataset_id == dataset_id))
@@ -62,8 +64,9 @@ class DatasetImages:
             elif class_id is not None:
                 # the class's boxes within the dataset's id block, from the (class_id,
                 # image_id) index: the images that match, not every image of the dataset
-                in_class = select(Annotation.image_id).where(
-                    Annotation.class_id == class_id, Annotation.image_id.between(first or 0, last or 0)
+                in_class = select(shifted(Annotation.image_id, shift)).where(
+                    Annotation.class_id == class_id,
+                    Annotation.image_id.between((first or 0) - shift, (last or 0) - shift),
                 )
                 cond.append(Image.id.in_(in_class))
             columns = (Image.id, Image.file, Image.split, Image.width, Image.height, Image.present, Image.label)
@@ -81,9 +84,11 @@ class DatasetImages:
             issues: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
             if ids:
                 for a in s.execute(
-                    select(*ANNOTATION_FIELDS).where(Annotation.image_id.in_(ids)).order_by(Annotation.id)
+                    select(*ANNOTATION_FIELDS)
+                    .where(Annotation.image_id.in_([i - shift for i in ids]))
+                    .order_by(Annotation.id)
                 ):
-                    anns[a.image_id].append(annotation_dict(a, ds.classes))
+                    anns[a.image_id + shift].append(annotation_dict(a, ds.classes))
                 issue_rows = s.execute(
                     select(DatasetIssue.image_id, DatasetIssue.kind, DatasetIssue.detail, DatasetIssue.annotation_id)
                     .where(DatasetIssue.image_id.in_(ids))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import contextlib
 import json
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, text, update
 
-from ..store.models import Annotation, DatasetIssue, DatasetStats, Image
+from ..store.models import Annotation, Dataset, DatasetIssue, DatasetStats, Image
 
 NO_BOX = (None, None, None, None)
 ANNOTATION_COLUMNS = ("id", "image_id", "class_id", "x", "y", "w", "h", "area", "extra")
@@ -43,12 +43,69 @@ def annotation_rows(records, image_base: int, ann_base: int):
             j += 1
 
 
+def boxes_of(ds: Dataset) -> tuple[int, int]:
+    """The dataset whose images' ids the box rows of `ds` carry, and what to add to those
+    ids to get the image ids of `ds`: a split version shares its parent's rows."""
+    return (ds.id, 0) if ds.boxes_from is None else (ds.boxes_from, ds.boxes_shift)
+
+
+def shifted(column, shift: int):
+    """`column + shift`, or the bare column (which keeps the query's plan) when 0."""
+    return column + shift if shift else column
+
+
 def delete_index_rows(s, dataset_id: int) -> None:
-    """Everything indexing wrote for a dataset (boxes go by their images' ids)."""
+    """Everything indexing wrote for a dataset (boxes go by their images' ids). Boxes that
+    versions share are handed to the oldest of them first: one UPDATE, nothing copied.
+    The rows are locked first, in id order, as a split that is writing one more sharer
+    locks them (see DatasetVersions._box_holder)."""
+    s.execute(select(Dataset.id).where(Dataset.id == dataset_id).with_for_update())
     for table in (DatasetIssue, DatasetStats):
         s.execute(delete(table).where(table.dataset_id == dataset_id))
-    s.execute(delete(Annotation).where(Annotation.image_id.in_(select(Image.id).where(Image.dataset_id == dataset_id))))
+    sharers = select(Dataset).where(Dataset.boxes_from == dataset_id).order_by(Dataset.id)
+    sharing = list(s.scalars(sharers.with_for_update()))
+    if sharing:
+        heir, lo, hi = sharing[0], *s.execute(
+            select(func.min(Image.id), func.max(Image.id)).where(Image.dataset_id == dataset_id)
+        ).one()  # fmt: skip
+        s.execute(
+            update(Annotation)
+            .where(Annotation.image_id.between(lo, hi))
+            .values(image_id=Annotation.image_id + heir.boxes_shift)
+            .execution_options(synchronize_session=False)
+        )
+        for other in sharing[1:]:
+            other.boxes_from, other.boxes_shift = heir.id, other.boxes_shift - heir.boxes_shift
+        heir.boxes_from, heir.boxes_shift = None, 0
+        s.flush()
+    else:
+        s.execute(
+            delete(Annotation).where(Annotation.image_id.in_(select(Image.id).where(Image.dataset_id == dataset_id)))
+        )
     s.execute(delete(Image).where(Image.dataset_id == dataset_id))
+
+
+def copy_images(conn, parent_id: int, new_id: int, moved: int, first: int, splits: list[str]) -> None:
+    """A version's image rows from its parent's (one block of ids from `first`), ids moved
+    by `moved`, the i-th image in splits[i]: one INSERT ... SELECT, no row through Python
+    (100,000 rows: 1.9 s through the driver's executemany)."""
+    if conn.dialect.name == "postgresql":
+        source, split = (
+            "unnest(CAST(:splits AS text[])) WITH ORDINALITY AS j(split, n) JOIN images p ON p.id = j.n - 1 + :first",
+            "j.split",
+        )
+        values = splits
+    else:  # SQLite: the array walked in order, each image found by its id
+        source, split = "json_each(:splits) AS j CROSS JOIN images AS p ON p.id = j.key + :first", "j.value"
+        values = json.dumps(splits)
+    columns = ("file", "width", "height", "label", "present", "has_issues", "checksum")
+    copied = conn.execute(text(
+        f"INSERT INTO images (id, dataset_id, split, {', '.join(columns)}) "
+        f"SELECT p.id + :moved, :new, {split}, {', '.join('p.' + c for c in columns)} FROM {source} "
+        "WHERE p.dataset_id = :parent"
+    ), {"splits": values, "first": first, "moved": moved, "new": new_id, "parent": parent_id})  # fmt: skip
+    if copied.rowcount != len(splits):
+        raise RuntimeError(f"dataset {parent_id}'s images are not one block of ids from {first}")
 
 
 def bulk_insert(conn, model, columns: tuple[str, ...], rows) -> None:

@@ -19,6 +19,7 @@ from ..store import Store
 from ..store.models import Annotation, Dataset, Image, ModelVersion, Run, utcnow
 from .datasets import iso
 from .executor import Executor, Launch
+from .index_rows import boxes_of
 from .places import at, server_place, this_host
 from .recovery import Pending
 from .sharing import readable
@@ -240,13 +241,14 @@ class TrainingService:
         ).all()
         boxes: dict[int, list] = {}
         if ds.task == "detection":
+            holder, shift = boxes_of(ds)
             rows = s.execute(
                 select(Annotation.image_id, Annotation.class_id, Annotation.x, Annotation.y, Annotation.w, Annotation.h)
                 .join(Image, Image.id == Annotation.image_id)
-                .where(Image.dataset_id == ds.id, Annotation.class_id.is_not(None), Annotation.w > 0, Annotation.h > 0)
+                .where(Image.dataset_id == holder, Annotation.class_id.is_not(None), Annotation.w > 0, Annotation.h > 0)
             ).all()
             for image_id, class_id, x, y, w, h in rows:
-                boxes.setdefault(image_id, []).append((class_id, [x, y, w, h]))
+                boxes.setdefault(image_id + shift, []).append((class_id, [x, y, w, h]))
         splits: dict[str, list[dict[str, Any]]] = {"train": [], "val": []}
         for image_id, file, split, label in images:
             if ds.task == "classification":

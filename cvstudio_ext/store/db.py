@@ -16,7 +16,7 @@ from ..errors import InsufficientStorage
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest revision in migrations/versions; a test checks it against Alembic's own
 # view so that a server whose database is current never has to import Alembic at start.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 MIGRATION_LOCK = 0x43565354  # "CVST": the advisory lock a PostgreSQL migration holds
 WRITE_LOCK = 0x43565357  # "CVSW": the one a PostgreSQL write transaction holds
 

@@ -60,6 +60,11 @@ class Dataset(Base):
     parent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     origin_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     lineage: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    # a split version changes only its images' splits, so it keeps no boxes of its own:
+    # they are the rows of `boxes_from`'s images, whose ids plus `boxes_shift` are this
+    # version's image ids (NULL: the boxes are this dataset's own; see index_rows.boxes_of)
+    boxes_from: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    boxes_shift: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     format: Mapped[str] = mapped_column(String(32))
     task: Mapped[str] = mapped_column(String(32))
     path: Mapped[str] = mapped_column(Text)

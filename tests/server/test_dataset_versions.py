@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -253,3 +254,61 @@ async def test_a_split_copies_boxes_and_defects_to_the_new_version(api, jp_root_
     assert {it["annotation_id"] for it in after["issues"] if it.get("annotation_id")} <= {
         b["id"] for im in await all_images(api, v2) for b in im["annotations"]
     }
+
+
+async def test_a_split_shares_its_parents_boxes_and_keeps_them_when_the_parent_goes(api, jp_root_dir, cv_data_dir):
+    """A split reads its parent's box rows (no copy); every reader agrees with the parent,
+    and deleting the versions that hold the rows hands them on instead of losing them."""
+    yolo_with_every_defect(jp_root_dir / "boxes")
+    ds = await api.register(jp_root_dir / "boxes", "boxes")
+    v2 = await run_job(api, f"datasets/{ds['id']}/split", {"fractions": {"train": 0.5, "val": 0.5}, "seed": 1})
+    yolo_with_every_defect(jp_root_dir / "later")  # rows in between: ids of the two no longer line up
+    await api.register(jp_root_dir / "later", "later")
+    v3 = await run_job(api, f"datasets/{v2['result']['dataset_id']}/split", {"fractions": {"train": 1.0}})
+    v2, v3 = v2["result"]["dataset_id"], v3["result"]["dataset_id"]
+
+    def boxes(images):
+        return {
+            im["file"]: sorted((b["class_name"], tuple(b["bbox"] or ())) for b in im["annotations"]) for im in images
+        }
+
+    async def of_class(dataset_id: int, class_id: int) -> set[str]:
+        page = await api.get(f"datasets/{dataset_id}/images", params={"class_id": str(class_id), "limit": "100"})
+        return {im["file"] for im in page.json["items"]}
+
+    async def trained_on(dataset_id: int) -> dict[str, list]:
+        r = await api.post("training", {"name": f"on-{dataset_id}", "dataset_id": dataset_id, "resources": {"device": "cpu"},
+                                        "model": {"source": "torchvision", "name": "fasterrcnn_mobilenet_v3_large_320_fpn"},
+                                        "hyperparameters": {"epochs": 1}})  # fmt: skip
+        assert r.code == 201, r
+        spec = json.loads((cv_data_dir / "runs" / str(r.json["id"]) / "spec.json").read_text())
+        assert (await api.delete(f"training/{r.json['id']}")).code in (200, 204)
+        return {
+            it["file"]: sorted(zip(it["labels"], it["boxes"])) for it in spec["data"]["train"] + spec["data"]["val"]
+        }
+
+    async def agrees(dataset_id: int) -> None:
+        images = await all_images(api, dataset_id)
+        assert boxes(images) == want
+        for class_id in (0, 1):
+            assert await of_class(dataset_id, class_id) == classes[class_id]
+        good = next(im for im in images if im["file"] == "images/train/good.jpg")
+        r = await api.post(f"datasets/{dataset_id}/augment", {"image_id": good["id"], "pipeline": [], "seed": 1})
+        assert sorted(a["class_name"] for a in r.json["samples"][0]["annotations"]) == ["cat", "dog"], r
+        assert await trained_on(dataset_id) == spec
+        job = await run_job(api, f"datasets/{dataset_id}/filter", {"classes": ["cat", "dog"]})
+        filtered = await all_images(api, job["result"]["dataset_id"])
+        assert boxes(filtered) == {f: b for f, b in want.items() if f in classes[0] | classes[1]}
+
+    want = boxes(await all_images(api, ds["id"]))
+    assert sum(len(b) for b in want.values()) == 7
+    classes = {c: await of_class(ds["id"], c) for c in (0, 1)}
+    assert classes[0] and classes[1]
+    spec = await trained_on(ds["id"])
+    for version in (v2, v3):
+        await agrees(version)
+    assert (await api.delete(f"datasets/{ds['id']}")).code == 204  # the holder goes: v2 holds them now
+    for version in (v2, v3):
+        await agrees(version)
+    assert (await api.delete(f"datasets/{v2}")).code == 204
+    await agrees(v3)
