@@ -48,7 +48,7 @@ class DatasetImages:
         with self.store.session() as s:
             ds = readable(s, "dataset", dataset_id, user)
             _, shift = boxes_of(ds)
-            # an index's image ids are one contiguous block (see _clear_and_reserve); both
+            # an index's image ids are one contiguous block (see index_rows.clear_and_reserve); both
             # ends come from the (dataset_id, id) index in O(log n) on either database
             first = s.scalar(select(func.min(Image.id)).where(Image.dataset_id == dataset_id))
             last = s.scalar(select(func.max(Image.id)).where(Image.dataset_id == dataset_id))

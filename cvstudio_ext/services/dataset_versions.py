@@ -26,7 +26,17 @@ from ..errors import Conflict, Invalid
 from ..store import Store
 from ..store.models import Annotation, Dataset, DatasetIssue, DatasetStats, Image
 from .datasets import DatasetService, dataset_dict
-from .index_rows import ANNOTATION_COLUMNS, annotation_rows, boxes_of, bulk_insert, copy_images, fetch_rows
+from .index_rows import (
+    ANNOTATION_COLUMNS,
+    annotation_rows,
+    boxes_of,
+    bulk_insert,
+    clear_and_reserve,
+    copy_images,
+    fetch_rows,
+    insert_indexed_images,
+    write_rest,
+)
 from .jobs import Job, Jobs
 from .sharing import owned, readable, visible
 
@@ -188,7 +198,7 @@ class DatasetVersions:
         for column, value in copied.items():
             setattr(new, column, value)
         new.splits = counts
-        with self.datasets._write_lock, self.store.session.begin(bulk=True) as s:
+        with self.datasets.write_lock, self.store.session.begin(bulk=True) as s:
             # the rows that hold the boxes, as they are now (a delete may have handed them
             # on), locked so that a delete elsewhere waits and then hands them on to us too
             holder, shift = self._box_holder(s, pid)
@@ -329,23 +339,21 @@ class DatasetVersions:
     def _write(self, job: Job, new: Dataset, version: ops.Version, report: ops.Report) -> None:
         """Index the new version and write it, row and index, in one transaction."""
         from ..engine.datasets.index import build_index
-        from ..engine.datasets.stats import compute_stats
 
         index = build_index(version.parsed, version.probes)
         job.progress = 0.7
-        datasets = self.datasets
-        with datasets._write_lock, self.store.session.begin(bulk=True) as s:
+        with self.datasets.write_lock, self.store.session.begin(bulk=True) as s:
             self._number(s, new)
             new.status, new.progress = "indexing", 0.0
             s.add(new)
             s.flush()
             conn = s.connection()
-            image_base, ann_base = datasets._clear_and_reserve(s, new.id)
-            datasets._insert_indexed_images(conn, new.id, index, image_base)
+            image_base, ann_base = clear_and_reserve(s, new.id)
+            insert_indexed_images(conn, new.id, index, image_base)
             bulk_insert(
                 conn, Annotation, ANNOTATION_COLUMNS, annotation_rows(version.parsed.images, image_base, ann_base)
             )
-            datasets._write_rest(s, new, index, image_base, ann_base, compute_stats, images_final=True)
+            write_rest(s, new, index, image_base, ann_base, images_final=True)
             job.report = {**report.as_dict(), "images": index.num_images, "annotations": index.num_annotations}
             job.result = {"dataset_id": new.id, "version": new.version}
 

@@ -22,8 +22,17 @@ from sqlalchemy import func, or_, select
 from ..engine.storage import disk_full_message, is_disk_full
 from ..errors import Conflict, Forbidden, Invalid, StudioError, Unsupported
 from ..store import Store, is_storage_full
-from ..store.models import Annotation, Dataset, DatasetIssue, DatasetStats, Image
-from .index_rows import ANNOTATION_COLUMNS, annotation_rows, bulk_insert, bulk_update, delete_index_rows
+from ..store.models import Annotation, Dataset
+from .index_rows import (
+    ANNOTATION_COLUMNS,
+    annotation_rows,
+    bulk_insert,
+    clear_and_reserve,
+    delete_index_rows,
+    insert_indexed_images,
+    insert_parsed_images,
+    write_rest,
+)
 from .places import at, server_place
 from .recovery import Pending
 from .sharing import forget, owned, readable, visible
@@ -91,7 +100,9 @@ class DatasetService:
         self.max_upload_size = max_upload_size
         self.background = background
         self.log = log
-        self._write_lock = threading.Lock()
+        # one writer of indexes at a time in this server (indexing, versions, deletes):
+        # ids are picked under it (index_rows.clear_and_reserve)
+        self.write_lock = threading.Lock()
         self._progress: dict[int, float] = {}
         self._listings: dict[int, Any] = {}  # folder scans from registration, used once by indexing
         self.pending = Pending(data_dir)
@@ -276,7 +287,6 @@ class DatasetService:
         from ..engine.datasets.index import build_index
         from ..engine.datasets.probe import probe_images
         from ..engine.datasets.recognize import read_dataset
-        from ..engine.datasets.stats import compute_stats
         from ..engine.datasets.walk import Listing
         from .rows_file import copy_rows
 
@@ -323,30 +333,30 @@ class DatasetService:
 
             # when the worker makes the box rows, lint meanwhile and then write in one go
             index = lint() if rows_file is not None and not boxes_need_sizes else None
-            with self._write_lock, self.store.session.begin(bulk=True) as s:
+            with self.write_lock, self.store.session.begin(bulk=True) as s:
                 row = s.get(Dataset, dataset_id)
                 if row is None:
                     return
                 conn = s.connection()
-                image_base, ann_base = self._clear_and_reserve(s, dataset_id)
+                image_base, ann_base = clear_and_reserve(s, dataset_id)
                 rows = annotation_rows(parsed.images, image_base, ann_base)
                 linted_first = index is not None
                 if linted_first:
-                    self._insert_indexed_images(conn, dataset_id, index, image_base)
+                    insert_indexed_images(conn, dataset_id, index, image_base)
                     path = self._worker_rows(rows_file, index)
                     if path is not None:
                         copy_rows(conn, path, image_base, ann_base)
                     else:
                         bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
                 else:
-                    self._insert_parsed_images(conn, dataset_id, parsed, image_base)
+                    insert_parsed_images(conn, dataset_id, parsed, image_base)
                     if not boxes_need_sizes:  # while the probes finish
                         bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
                     index = lint()
                     if boxes_need_sizes:
                         bulk_insert(conn, Annotation, ANNOTATION_COLUMNS, rows)
                 self._progress[dataset_id] = 0.9
-                self._write_rest(s, row, index, image_base, ann_base, compute_stats, images_final=linted_first)
+                write_rest(s, row, index, image_base, ann_base, images_final=linted_first)
         self.log.info(
             "indexed dataset %s: %d images, %d annotations in %.1f s",
             dataset_id,
@@ -389,98 +399,6 @@ class DatasetService:
             self.log.info("the dataset changed between its two reads; writing its box rows here")
             return None
         return str(path)
-
-    def _clear_and_reserve(self, s, dataset_id: int) -> tuple[int, int]:
-        """Drop a previous index of the dataset and pick the first free ids.
-
-        Ids are assigned here under the write lock (the server is the only writer), so a
-        million rows go in through executemany with no ORM objects and no RETURNING. The
-        images of one index get one contiguous block of ids, which paging relies on.
-        """
-        delete_index_rows(s, dataset_id)
-        image_base = (s.scalar(select(func.max(Image.id))) or 0) + 1
-        ann_base = (s.scalar(select(func.max(Annotation.id))) or 0) + 1
-        return image_base, ann_base
-
-    @staticmethod
-    def _insert_parsed_images(conn, dataset_id: int, parsed, image_base: int) -> None:
-        """The images as read, before probing: sizes and defects follow in `_write_rest`."""
-        bulk_insert(
-            conn,
-            Image,
-            ("id", "dataset_id", "file", "split", "width", "height", "label", "present", "has_issues"),
-            (
-                (image_base + i, dataset_id, rec.file, rec.split, rec.width, rec.height, rec.label, True, False)
-                for i, rec in enumerate(parsed.images)
-            ),
-        )
-
-    @staticmethod
-    def _insert_indexed_images(conn, dataset_id: int, index, image_base: int) -> None:
-        """The images of a finished index, as they are to stay (no update after)."""
-        bulk_insert(
-            conn,
-            Image,
-            ("id", "dataset_id", "file", "split", "width", "height", "label", "present", "has_issues", "checksum"),
-            (
-                (
-                    image_base + i,
-                    dataset_id,
-                    im.file,
-                    im.split,
-                    im.width,
-                    im.height,
-                    im.label,
-                    im.present,
-                    im.has_issues,
-                    im.checksum,
-                )
-                for i, im in enumerate(index.images)
-            ),  # fmt: skip
-        )
-
-    def _write_rest(
-        self, s, row: Dataset, index, image_base: int, ann_base: int, compute_stats, *, images_final: bool = False
-    ) -> None:
-        """Issues, stats and the dataset's row; the images' probed values too, unless they
-        went in with them (`images_final`)."""
-        dataset_id = row.id
-        conn = s.connection()
-        if not images_final:
-            bulk_update(
-                conn,
-                Image,
-                ("width", "height", "present", "has_issues", "checksum"),
-                (
-                    (im.width, im.height, im.present, im.has_issues, im.checksum, image_base + i)
-                    for i, im in enumerate(index.images)
-                ),
-            )
-        bulk_insert(
-            conn,
-            DatasetIssue,
-            ("dataset_id", "image_id", "annotation_id", "kind", "detail"),
-            (
-                (
-                    dataset_id,
-                    None if it.image is None else image_base + it.image,
-                    None if it.annotation is None else ann_base + it.annotation,
-                    it.kind,
-                    it.detail,
-                )
-                for it in index.issues
-            ),
-        )
-        image_ids = range(image_base, image_base + len(index.images))
-        ann_ids = range(ann_base, ann_base + index.num_boxes)
-        s.add(DatasetStats(dataset_id=dataset_id, data=compute_stats(index, image_ids, ann_ids)))
-        row.classes = list(index.classes)
-        row.task = index.task
-        row.num_images = index.num_images
-        row.num_annotations = index.num_annotations
-        row.splits = index.splits()
-        row.meta = index.meta
-        row.status, row.progress, row.error = "ready", 1.0, None
 
     # ---- reading (also by users it is shared with) -------------------------------
     def get(self, user: str, dataset_id: int) -> dict[str, Any]:
@@ -539,7 +457,7 @@ class DatasetService:
         to go is noted before the row goes, so a kill between the two cannot keep it."""
         uploads = self.data_dir / "datasets"
         with contextlib.ExitStack() as notes:
-            with self._write_lock, self.store.session.begin() as s:
+            with self.write_lock, self.store.session.begin() as s:
                 row = owned(s, "dataset", dataset_id, owner)
                 path, managed = Path(row.path), row.managed
                 notes.enter_context(self.pending.around("thumbnails", str(dataset_id)))

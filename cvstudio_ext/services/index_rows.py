@@ -85,6 +85,100 @@ def delete_index_rows(s, dataset_id: int) -> None:
     s.execute(delete(Image).where(Image.dataset_id == dataset_id))
 
 
+def clear_and_reserve(s, dataset_id: int) -> tuple[int, int]:
+    """Drop a previous index of the dataset and pick the first free ids.
+
+    Ids are assigned here under the write lock (the server is the only writer), so a
+    million rows go in through executemany with no ORM objects and no RETURNING. The
+    images of one index get one contiguous block of ids, which paging relies on.
+    """
+    delete_index_rows(s, dataset_id)
+    image_base = (s.scalar(select(func.max(Image.id))) or 0) + 1
+    ann_base = (s.scalar(select(func.max(Annotation.id))) or 0) + 1
+    return image_base, ann_base
+
+
+def insert_parsed_images(conn, dataset_id: int, parsed, image_base: int) -> None:
+    """The images as read, before probing: sizes and defects follow in `write_rest`."""
+    bulk_insert(
+        conn,
+        Image,
+        ("id", "dataset_id", "file", "split", "width", "height", "label", "present", "has_issues"),
+        (
+            (image_base + i, dataset_id, rec.file, rec.split, rec.width, rec.height, rec.label, True, False)
+            for i, rec in enumerate(parsed.images)
+        ),
+    )
+
+
+def insert_indexed_images(conn, dataset_id: int, index, image_base: int) -> None:
+    """The images of a finished index, as they are to stay (no update after)."""
+    bulk_insert(
+        conn,
+        Image,
+        ("id", "dataset_id", "file", "split", "width", "height", "label", "present", "has_issues", "checksum"),
+        (
+            (
+                image_base + i,
+                dataset_id,
+                im.file,
+                im.split,
+                im.width,
+                im.height,
+                im.label,
+                im.present,
+                im.has_issues,
+                im.checksum,
+            )
+            for i, im in enumerate(index.images)
+        ),  # fmt: skip
+    )
+
+
+def write_rest(s, row: Dataset, index, image_base: int, ann_base: int, *, images_final: bool = False) -> None:
+    """Issues, stats and the dataset's row; the images' probed values too, unless they
+    went in with them (`images_final`)."""
+    from ..engine.datasets.stats import compute_stats
+
+    dataset_id = row.id
+    conn = s.connection()
+    if not images_final:
+        bulk_update(
+            conn,
+            Image,
+            ("width", "height", "present", "has_issues", "checksum"),
+            (
+                (im.width, im.height, im.present, im.has_issues, im.checksum, image_base + i)
+                for i, im in enumerate(index.images)
+            ),
+        )
+    bulk_insert(
+        conn,
+        DatasetIssue,
+        ("dataset_id", "image_id", "annotation_id", "kind", "detail"),
+        (
+            (
+                dataset_id,
+                None if it.image is None else image_base + it.image,
+                None if it.annotation is None else ann_base + it.annotation,
+                it.kind,
+                it.detail,
+            )
+            for it in index.issues
+        ),
+    )
+    image_ids = range(image_base, image_base + len(index.images))
+    ann_ids = range(ann_base, ann_base + index.num_boxes)
+    s.add(DatasetStats(dataset_id=dataset_id, data=compute_stats(index, image_ids, ann_ids)))
+    row.classes = list(index.classes)
+    row.task = index.task
+    row.num_images = index.num_images
+    row.num_annotations = index.num_annotations
+    row.splits = index.splits()
+    row.meta = index.meta
+    row.status, row.progress, row.error = "ready", 1.0, None
+
+
 def copy_images(conn, parent_id: int, new_id: int, moved: int, first: int, splits: list[str]) -> None:
     """A version's image rows from its parent's (one block of ids from `first`), ids moved
     by `moved`, the i-th image in splits[i]: one INSERT ... SELECT, no row through Python
